@@ -1,0 +1,27 @@
+//! (crate docs are written in `src/docs/host_loop.md`)
+#![doc = include_str!("docs/host_loop.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod confchange;
+pub mod config;
+pub mod describe;
+mod error;
+mod log_unstable;
+pub mod pb;
+pub mod quorum;
+mod raft;
+mod raft_log;
+mod raw_node;
+mod read_only;
+mod rng;
+mod status;
+mod storage;
+pub mod tracker;
+
+pub use config::{Config, ReadOnlyOption};
+pub use error::{ConfigError, Error, Result, StorageError};
+pub use raft::{StateRole, NONE};
+pub use raw_node::{Ready, RawNode, ReadState, SoftState, SnapshotStatus};
+pub use status::{BasicStatus, Status};
+pub use storage::{MemoryStorage, RaftState, Storage};
