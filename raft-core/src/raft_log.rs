@@ -178,7 +178,7 @@ impl LogError {
 impl From<LogError> for Error {
     /// Without a message to blame: API misuse for the apply cursor, corrupt state for the rest
     /// (a commit index or entries that contradict the log can only come from a peer, which
-    /// callers report with [`LogError::for_message`], or from the node's own persisted state).
+    /// callers report with `LogError::for_message`, or from the node's own persisted state).
     fn from(e: LogError) -> Self {
         match e {
             LogError::Storage(e) => Error::Storage(e),
