@@ -39,56 +39,6 @@ const PENDING: &[(&str, &str)] = &[
         "interaction/async_storage_writes_append_aba_race.txt",
         "async storage writes",
     ),
-    (
-        "interaction/campaign_learner_must_vote.txt",
-        "membership changes",
-    ),
-    ("interaction/checkquorum.txt", "CheckQuorum"),
-    (
-        "interaction/confchange_disable_validation.txt",
-        "DisableConfChangeValidation",
-    ),
-    (
-        "interaction/confchange_v1_add_single.txt",
-        "membership changes",
-    ),
-    (
-        "interaction/confchange_v1_remove_leader.txt",
-        "membership changes",
-    ),
-    (
-        "interaction/confchange_v1_remove_leader_stepdown.txt",
-        "StepDownOnRemoval",
-    ),
-    (
-        "interaction/confchange_v2_add_double_auto.txt",
-        "membership changes",
-    ),
-    (
-        "interaction/confchange_v2_add_single_auto.txt",
-        "membership changes",
-    ),
-    (
-        "interaction/confchange_v2_add_single_explicit.txt",
-        "membership changes",
-    ),
-    (
-        "interaction/confchange_v2_replace_leader.txt",
-        "leader transfer",
-    ),
-    (
-        "interaction/confchange_v2_replace_leader_stepdown.txt",
-        "StepDownOnRemoval",
-    ),
-    ("interaction/forget_leader.txt", "ForgetLeader"),
-    (
-        "interaction/forget_leader_prevote_checkquorum.txt",
-        "ForgetLeader",
-    ),
-    (
-        "interaction/forget_leader_read_only_lease_based.txt",
-        "ForgetLeader",
-    ),
 ];
 
 /// The corpus folders and the harness each needs.
