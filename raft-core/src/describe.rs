@@ -605,4 +605,82 @@ mod tests {
             "transition:ConfChangeTransitionAuto changes:{type:ConfChangeRemoveNode node_id:1}"
         );
     }
+
+    #[test]
+    fn ready_sections_in_etcd_order() {
+        use crate::{ReadState, StateRole};
+        assert_eq!(describe_ready(&Ready::default(), None), "<empty Ready>");
+
+        // campaign.txt
+        let mut rd = Ready::default();
+        rd.must_sync = true;
+        rd.soft_state = Some(SoftState {
+            lead: 0,
+            raft_state: StateRole::Candidate,
+        });
+        rd.hard_state = Some(HardState {
+            term: 1,
+            vote: 1,
+            commit: 2,
+        });
+        rd.messages = vec![
+            msg(MessageType::MsgVote, 1, 2, 1, 1, 2),
+            msg(MessageType::MsgVote, 1, 3, 1, 1, 2),
+        ];
+        assert_eq!(
+            describe_ready(&rd, None),
+            "Ready MustSync=true:\nLead:0 State:StateCandidate\nHardState Term:1 Vote:1 Commit:2\n\
+             Messages:\n1->2 MsgVote Term:1 Log:1/2\n1->3 MsgVote Term:1 Log:1/2\n"
+        );
+
+        // async_storage_writes.txt: committed entries come after entries and before messages.
+        let mut rd = Ready::default();
+        rd.hard_state = Some(HardState {
+            term: 1,
+            vote: 1,
+            commit: 11,
+        });
+        rd.committed_entries = vec![entry(1, 11, EntryType::EntryNormal, "")];
+        let mut app = msg(MessageType::MsgApp, 1, 2, 1, 1, 11);
+        app.commit = 11;
+        rd.messages = vec![app];
+        assert_eq!(
+            describe_ready(&rd, None),
+            "Ready MustSync=false:\nHardState Term:1 Vote:1 Commit:11\nCommittedEntries:\n\
+             1/11 EntryNormal \"\"\nMessages:\n1->2 MsgApp Term:1 Log:1/11 Commit:11\n"
+        );
+
+        // snapshot_succeed_via_app_resp.txt: an empty hard state is left out, a snapshot shown.
+        let mut rd = Ready::default();
+        rd.hard_state = Some(HardState::default());
+        rd.snapshot = Some(Snapshot {
+            data: Bytes::new(),
+            metadata: Some(SnapshotMetadata {
+                conf_state: Some(ConfState {
+                    voters: vec![1, 2, 3],
+                    ..Default::default()
+                }),
+                index: 11,
+                term: 1,
+            }),
+        });
+        rd.messages = vec![msg(MessageType::MsgAppResp, 3, 1, 1, 0, 11)];
+        assert_eq!(
+            describe_ready(&rd, None),
+            "Ready MustSync=false:\nSnapshot Index:11 Term:1 ConfState:Voters:[1 2 3] \
+             VotersOutgoing:[] Learners:[] LearnersNext:[] AutoLeave:false\nMessages:\n\
+             3->1 MsgAppResp Term:1 Log:0/11\n"
+        );
+
+        // Go's %v of []ReadState (no corpus file uses ReadIndex).
+        let mut rd = Ready::default();
+        rd.read_states = vec![ReadState {
+            index: 5,
+            request_ctx: Bytes::from_static(b"hi"),
+        }];
+        assert_eq!(
+            describe_ready(&rd, None),
+            "Ready MustSync=false:\nReadStates [{5 [104 105]}]\n"
+        );
+    }
 }

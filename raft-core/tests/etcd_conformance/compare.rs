@@ -30,7 +30,11 @@ pub fn equivalent(expected: &str, actual: &str) -> bool {
     normalize(expected) == normalize(actual)
 }
 
-/// A report of a mismatch: both normalised sides, and the first line where they part.
+/// Lines of context shown before and after the first difference.
+const CONTEXT_LINES: usize = 6;
+
+/// A report of a mismatch: both normalised sides around the first line where they part (marked
+/// with `>`), so a long `stabilize` block does not bury the difference.
 pub fn describe_mismatch(expected: &str, actual: &str) -> String {
     let exp = normalize(expected);
     let act = normalize(actual);
@@ -39,23 +43,35 @@ pub fn describe_mismatch(expected: &str, actual: &str) -> String {
         .zip(act.iter())
         .position(|(e, a)| e != a)
         .unwrap_or(exp.len().min(act.len()));
-    let mut out = format!("    first difference at output line {}\n", first_diff + 1);
+    let mut out = format!(
+        "    first difference at output line {} (expected {} lines, got {})\n",
+        first_diff + 1,
+        exp.len(),
+        act.len()
+    );
     out.push_str("    expected:\n");
-    push_block(&mut out, &exp, first_diff);
+    push_window(&mut out, &exp, first_diff);
     out.push_str("    actual:\n");
-    push_block(&mut out, &act, first_diff);
+    push_window(&mut out, &act, first_diff);
     out
 }
 
-/// Appends lines indented, marking the first differing one.
-fn push_block(out: &mut String, lines: &[&str], mark: usize) {
-    if lines.is_empty() {
-        out.push_str("      (nothing)\n");
+/// Appends the lines around `mark`, indented, with `>` on line `mark` and `...` for what is cut.
+fn push_window(out: &mut String, lines: &[&str], mark: usize) {
+    let lo = mark.saturating_sub(CONTEXT_LINES);
+    let hi = (mark + CONTEXT_LINES + 1).min(lines.len());
+    if lo > 0 {
+        out.push_str("      ...\n");
     }
-    for (i, l) in lines.iter().enumerate() {
+    for (i, l) in lines.iter().enumerate().take(hi).skip(lo) {
         out.push_str(if i == mark { "    > " } else { "      " });
         out.push_str(l);
         out.push('\n');
+    }
+    if mark >= lines.len() {
+        out.push_str("    > (end of output)\n");
+    } else if hi < lines.len() {
+        out.push_str("      ...\n");
     }
 }
 
