@@ -34,8 +34,19 @@ impl Cluster {
         })
     }
 
-    /// Handles every node's Ready (persist, send, apply, advance), then delivers the messages.
+    /// Handles every node's Ready (persist, send, apply, advance) and delivers the messages,
+    /// until the cluster is quiet.
     fn process(&mut self) -> raft_core::Result<()> {
+        loop {
+            self.handle_readies()?;
+            if self.network.is_empty() {
+                return Ok(());
+            }
+            self.deliver()?;
+        }
+    }
+
+    fn handle_readies(&mut self) -> raft_core::Result<()> {
         for (i, node) in self.nodes.iter_mut().enumerate() {
             while node.has_ready() {
                 let mut rd = node.ready()?;
@@ -61,6 +72,10 @@ impl Cluster {
                 node.advance(rd)?;
             }
         }
+        Ok(())
+    }
+
+    fn deliver(&mut self) -> raft_core::Result<()> {
         while let Some(m) = self.network.pop_front() {
             let to = m.to as usize - 1;
             if m.kind() == Some(MessageType::MsgVote) || m.kind() == Some(MessageType::MsgPreVote) {
@@ -110,12 +125,7 @@ fn main() -> raft_core::Result<()> {
         println!("  propose {p:?}");
         c.nodes[li].propose(p.as_bytes().to_vec())?;
     }
-    for _ in 0..3 {
-        for n in c.nodes.iter_mut() {
-            n.tick();
-        }
-        c.process()?;
-    }
+    c.process()?;
     println!("Every node applied, in the same order:");
     for (i, log) in c.applied.iter().enumerate() {
         let n = &c.nodes[i];

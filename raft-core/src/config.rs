@@ -177,7 +177,8 @@ mod tests {
 
     #[test]
     fn each_rule_has_its_error() {
-        let cases: Vec<(Box<dyn Fn(&mut Config)>, ConfigError)> = vec![
+        type Mutation = Box<dyn Fn(&mut Config)>;
+        let cases: Vec<(Mutation, ConfigError)> = vec![
             (Box::new(|c| c.id = 0), ConfigError::ZeroId),
             (Box::new(|c| c.id = u64::MAX), ConfigError::LocalTargetId),
             (

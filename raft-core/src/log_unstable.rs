@@ -65,6 +65,7 @@ impl Unstable {
     }
 
     /// Whether the snapshot has been handed to the host.
+    #[cfg(test)]
     pub(crate) fn snapshot_in_progress(&self) -> bool {
         self.snapshot_in_progress
     }
@@ -225,6 +226,7 @@ impl Unstable {
 
     /// Appends `ents` (consecutive, non-empty) at `ents[0].index`, replacing any unstable
     /// entries at or after it.
+    #[cfg(test)]
     pub(crate) fn truncate_and_append(&mut self, ents: &[Entry]) {
         let Some(first) = ents.first() else { return };
         if self.truncate_for(first.index) {

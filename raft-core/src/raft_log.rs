@@ -67,32 +67,36 @@ impl LogSlice {
     }
 
     /// The id of the last entry (`prev` when there are none).
+    #[cfg(test)]
     pub(crate) fn last_entry_id(&self) -> EntryId {
         self.entries.last().map_or(self.prev, EntryId::from)
     }
 
     /// Checks that this could be a piece of a real leader's log: indices follow `prev` one by
     /// one, terms never decrease, and no term exceeds the leader's.
+    #[cfg(test)]
     pub(crate) fn validate(&self) -> Result<(), String> {
-        let mut prev = self.prev;
-        for e in &self.entries {
-            let id = EntryId::from(e);
-            if id.term < prev.term || Some(id.index) != prev.index.checked_add(1) {
-                return Err(format!(
-                    "leader term {}: entries {prev} and {id} not consistent",
-                    self.term
-                ));
-            }
-            prev = id;
-        }
-        if self.term < prev.term {
+        check_slice(self.term, self.prev, &self.entries)
+    }
+}
+
+/// The check behind [`LogSlice::validate`], on borrowed parts so that a received message can be
+/// checked before its entries are moved anywhere.
+pub(crate) fn check_slice(term: u64, prev: EntryId, entries: &[Entry]) -> Result<(), String> {
+    let mut prev = prev;
+    for e in entries {
+        let id = EntryId::from(e);
+        if id.term < prev.term || Some(id.index) != prev.index.checked_add(1) {
             return Err(format!(
-                "leader term {}: entry {prev} has a newer term",
-                self.term
+                "leader term {term}: entries {prev} and {id} not consistent"
             ));
         }
-        Ok(())
+        prev = id;
     }
+    if term < prev.term {
+        return Err(format!("leader term {term}: entry {prev} has a newer term"));
+    }
+    Ok(())
 }
 
 /// Why a log operation was refused. The log is unchanged whenever one of these is returned.
@@ -302,6 +306,7 @@ impl<S: Storage> RaftLog<S> {
     }
 
     /// The unstable part of the log.
+    #[cfg(test)]
     pub(crate) fn unstable(&self) -> &Unstable {
         &self.unstable
     }
@@ -317,6 +322,7 @@ impl<S: Storage> RaftLog<S> {
     }
 
     /// The highest index handed out for applying.
+    #[cfg(test)]
     pub(crate) fn applying(&self) -> u64 {
         self.applying
     }
@@ -327,6 +333,7 @@ impl<S: Storage> RaftLog<S> {
     }
 
     /// Whether handing out committed entries is paused until some are acknowledged.
+    #[cfg(test)]
     pub(crate) fn applying_ents_paused(&self) -> bool {
         self.applying_ents_paused
     }
@@ -402,6 +409,7 @@ impl<S: Storage> RaftLog<S> {
     ///
     /// Errors (log unchanged): the first entry would overwrite a committed one or leave a gap,
     /// or the indices are not consecutive.
+    #[cfg(test)]
     pub(crate) fn append(&mut self, ents: &[Entry]) -> Result<u64, LogError> {
         let Some(first) = ents.first() else {
             return Ok(self.last_index());
@@ -833,6 +841,7 @@ impl<S: Storage> RaftLog<S> {
     }
 
     /// Maps "out of bounds" term lookups to term 0 (unknown), passing other errors on.
+    #[cfg(test)]
     pub(crate) fn zero_term_on_out_of_bounds(
         r: Result<u64, StorageError>,
     ) -> Result<u64, StorageError> {

@@ -71,7 +71,7 @@ struct ReadyToken {
 /// applied.
 #[derive(Debug)]
 enum AdvanceStep {
-    Step(Message),
+    Step(Box<Message>),
     Applied { index: u64, size: u64, payload: u64 },
 }
 
@@ -309,7 +309,7 @@ impl<S: Storage> RawNode<S> {
         let mut self_steps = Vec::new();
         for m in std::mem::take(&mut r.msgs_after_append) {
             if m.to == id {
-                self_steps.push(AdvanceStep::Step(m));
+                self_steps.push(AdvanceStep::Step(Box::new(m)));
             } else {
                 messages.push(m);
             }
@@ -351,7 +351,7 @@ impl<S: Storage> RawNode<S> {
             if snap_index.is_some() {
                 m.snapshot = rd.snapshot.clone();
             }
-            self_steps.push(AdvanceStep::Step(m));
+            self_steps.push(AdvanceStep::Step(Box::new(m)));
         }
         if let Some(last) = rd.committed_entries.last() {
             let index = last.index;
@@ -409,7 +409,7 @@ impl<S: Storage> RawNode<S> {
         self.outstanding = None;
         for step in std::mem::take(&mut self.steps_on_advance) {
             match step {
-                AdvanceStep::Step(m) => self.raft.step(m)?,
+                AdvanceStep::Step(m) => self.raft.step(*m)?,
                 AdvanceStep::Applied {
                     index,
                     size,

@@ -117,9 +117,10 @@ mod tests {
     }
 
     fn req(tag: u8) -> Message {
-        let mut m = Message::default();
-        m.context = vec![tag].into();
-        m
+        Message {
+            context: vec![tag].into(),
+            ..Default::default()
+        }
     }
 
     #[test]

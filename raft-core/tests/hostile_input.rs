@@ -130,18 +130,28 @@ fn term_carrying_message_without_term() {
 }
 
 #[test]
-fn append_rewriting_committed_entries_does_not_even_bump_the_term() {
+fn append_below_the_commit_index_is_answered_not_applied() {
+    // etcd answers an append anchored below its commit index with that commit index and appends
+    // nothing, so committed entries can never be rewritten. We do exactly the same.
     let mut n = follower_with_commit();
-    let mut m = msg(MessageType::MsgApp, 3, 1, 9);
+    let mut m = msg(MessageType::MsgApp, 2, 1, 2);
     m.index = 1;
     m.log_term = 2;
     m.entries = vec![Entry {
-        term: 9,
+        term: 2,
         index: 2,
+        data: Bytes::from_static(b"rewrite"),
         ..Default::default()
     }];
-    assert_refused(&mut n, m, invalid);
-    assert_eq!(n.term(), 2);
+    n.step(m).unwrap();
+    let resp = take_msgs(&mut n);
+    assert_eq!(resp.len(), 1);
+    assert_eq!((resp[0].index, resp[0].reject), (3, false));
+    let stored = n.store().entries(2, 3, u64::MAX).unwrap();
+    assert!(
+        stored[0].data.is_empty(),
+        "committed entry 2 was not rewritten"
+    );
 }
 
 #[test]
@@ -405,10 +415,12 @@ fn invalid_conf_change_at_apply_time_changes_nothing() {
         changes: vec![
             ConfChangeSingle::new(ConfChangeType::ConfChangeRemoveNode, 1),
             ConfChangeSingle::new(ConfChangeType::ConfChangeRemoveNode, 2),
+            ConfChangeSingle::new(ConfChangeType::ConfChangeRemoveNode, 3),
         ],
         ..Default::default()
     };
-    let _ = n.apply_conf_change(&cc);
+    let err = n.apply_conf_change(&cc).unwrap_err();
+    assert!(matches!(err, Error::ConfChange(_)), "{err:?}");
     let single = ConfChange {
         change_type: 77,
         node_id: 2,

@@ -127,7 +127,9 @@ fn election_timeout_starts_an_election() {
 // keeps waiting.
 #[test]
 fn election_outcome_in_one_round() {
-    let cases: &[(u64, &[(u64, bool)], StateRole)] = &[
+    // (cluster size, votes received as (from, granted), resulting role)
+    type Case<'a> = (u64, &'a [(u64, bool)], StateRole);
+    let cases: &[Case] = &[
         (1, &[], StateRole::Leader),
         (3, &[(2, true), (3, true)], StateRole::Leader),
         (3, &[(2, true)], StateRole::Leader),
@@ -264,7 +266,11 @@ fn leader_commits_after_majority_and_tells_followers() {
         2,
         "the follower learns the commit index"
     );
-    assert_eq!(net.node(3).committed(), 0);
+    assert_eq!(
+        net.node(3).committed(),
+        1,
+        "the isolated node stops at the election entry"
+    );
     assert_eq!(net.applied[&1], vec![b"a".to_vec()]);
     assert_eq!(net.applied[&2], vec![b"a".to_vec()]);
 }

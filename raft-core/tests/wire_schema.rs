@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use bytes::Bytes;
 use proptest::prelude::*;
 use prost::Message as _;
-use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor, ReflectMessage, Value};
+use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor, Value};
 use raft_core::pb::*;
 
 fn pool() -> DescriptorPool {
@@ -209,7 +209,7 @@ fn every_schema_field_is_known_and_numbered_as_ours() {
                 .get_field_by_name(f)
                 .unwrap_or_else(|| panic!("{msg}.{f} in schema"));
             assert_eq!(fd.number(), *num, "{msg}.{f}");
-            if fd.is_list() && !fd.kind().as_message().is_some() {
+            if fd.is_list() && fd.kind().as_message().is_none() {
                 assert!(!fd.is_packed(), "{msg}.{f} must be unpacked (proto2)");
             }
         }

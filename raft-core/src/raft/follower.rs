@@ -2,7 +2,6 @@
 //! to the leader, and counting votes.
 
 use super::{CampaignType, Raft, ReadState, StateRole, NONE};
-use crate::confchange::{self, Changer};
 use crate::error::{Error, Result};
 use crate::pb::{Message, MessageType, Snapshot};
 use crate::quorum::VoteResult;
@@ -217,30 +216,16 @@ impl<S: Storage> Raft<S> {
 
         // Check that the configuration restores before touching anything (validation has
         // normally done this already; this keeps `restore` safe on its own).
-        let fresh = ProgressTracker::new(self.trk.max_inflight(), self.trk.max_inflight_bytes());
-        confchange::restore(
-            Changer {
-                tracker: &fresh,
-                last_index: meta.index,
-            },
-            &cs,
-        )
-        .map_err(|e| Error::InvalidMessage {
-            msg_type: "MsgSnap".into(),
-            from: self.lead,
-            reason: format!("snapshot configuration cannot be restored: {e}"),
-        })?;
-
+        let (cfg, progress) =
+            super::restore_conf_state(&self.trk, meta.index, &cs).map_err(|e| {
+                Error::InvalidMessage {
+                    msg_type: "MsgSnap".into(),
+                    from: self.lead,
+                    reason: format!("snapshot configuration cannot be restored: {e}"),
+                }
+            })?;
         self.raft_log.restore(s);
-        self.trk = fresh;
-        let (cfg, progress) = confchange::restore(
-            Changer {
-                tracker: &self.trk,
-                last_index: self.raft_log.last_index(),
-            },
-            &cs,
-        )
-        .map_err(|e| Error::CorruptState(format!("restore after check failed: {e}")))?;
+        self.trk = ProgressTracker::new(self.trk.max_inflight(), self.trk.max_inflight_bytes());
         let restored = self.switch_to_config(cfg, progress);
         debug_assert!(super::conf_states_equivalent(&restored, &cs));
         Ok(true)

@@ -148,7 +148,7 @@ impl<S: Storage> Raft<S> {
         self.raft_log.maybe_commit(at)
     }
 
-    pub(crate) fn step_leader(&mut self, mut m: Message, ty: MessageType) -> Result<()> {
+    pub(crate) fn step_leader(&mut self, m: Message, ty: MessageType) -> Result<()> {
         // Messages that do not need a progress entry for the sender.
         match ty {
             MessageType::MsgBeat => {
@@ -236,11 +236,9 @@ impl<S: Storage> Raft<S> {
                 // On success wait for the follower's MsgAppResp; on failure wait a heartbeat.
                 pr.msg_app_flow_paused = true;
             }
-            MessageType::MsgUnreachable => {
-                // Optimistic replication to an unreachable peer has probably lost messages.
-                if pr.state == ProgressState::Replicate {
-                    pr.become_probe();
-                }
+            // Optimistic replication to an unreachable peer has probably lost messages.
+            MessageType::MsgUnreachable if pr.state == ProgressState::Replicate => {
+                pr.become_probe();
             }
             MessageType::MsgTransferLeader => {
                 if pr.is_learner {
@@ -273,7 +271,6 @@ impl<S: Storage> Raft<S> {
             }
             _ => {}
         }
-        let _ = &mut m;
         Ok(())
     }
 

@@ -24,10 +24,11 @@ use std::fmt;
 use bytes::Bytes;
 
 use crate::confchange::{self, Changer};
-use crate::config::{Config, ReadOnlyOption};
+
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::pb::{ConfState, Entry, HardState, Message, MessageType};
-use crate::raft_log::{EntryId, RaftLog};
+use crate::raft_log::RaftLog;
 use crate::read_only::ReadOnly;
 use crate::rng::Rng;
 use crate::storage::Storage;
@@ -170,19 +171,8 @@ impl<S: Storage> Raft<S> {
         };
 
         let last = r.raft_log.last_entry_id();
-        let (cfg, progress) = confchange::restore(
-            Changer {
-                tracker: &r.trk,
-                last_index: last.index,
-            },
-            &initial.conf_state,
-        )
-        .map_err(|e| {
-            Error::CorruptState(format!(
-                "cannot restore configuration {:?}: {e}",
-                initial.conf_state
-            ))
-        })?;
+        let (cfg, progress) = restore_conf_state(&r.trk, last.index, &initial.conf_state)
+            .map_err(|e| Error::CorruptState(format!("cannot restore configuration: {e}")))?;
         let cs = r.switch_to_config(cfg, progress);
         debug_assert!(
             conf_states_equivalent(&cs, &initial.conf_state),
@@ -487,10 +477,6 @@ impl<S: Storage> Raft<S> {
         t == self.term
     }
 
-    pub(crate) fn last_entry_id(&self) -> EntryId {
-        self.raft_log.last_entry_id()
-    }
-
     pub(crate) fn is_learner(&self) -> bool {
         self.is_learner
     }
@@ -498,14 +484,34 @@ impl<S: Storage> Raft<S> {
     pub(crate) fn max_msg_size(&self) -> u64 {
         self.max_msg_size
     }
+}
 
-    pub(crate) fn conf_state(&self) -> ConfState {
-        self.trk.conf_state()
+/// Turns a `ConfState` into a tracker configuration, refusing one that cannot be restored or that
+/// restore would only reach by reinterpreting it (an id listed both as voter and learner, a
+/// learner_next that is not an outgoing voter, …: etcd panics on these after restoring).
+pub(crate) fn restore_conf_state(
+    template: &ProgressTracker,
+    last_index: u64,
+    cs: &ConfState,
+) -> std::result::Result<(crate::tracker::TrackerConfig, crate::tracker::ProgressMap), String> {
+    let fresh = ProgressTracker::new(template.max_inflight(), template.max_inflight_bytes());
+    let (cfg, progress) = confchange::restore(
+        Changer {
+            tracker: &fresh,
+            last_index,
+        },
+        cs,
+    )
+    .map_err(|e| e.to_string())?;
+    let mut check = fresh;
+    check.config = cfg;
+    let restored = check.conf_state();
+    if !conf_states_equivalent(&restored, cs) {
+        return Err(format!(
+            "configuration {cs:?} is not self-consistent (it restores as {restored:?})"
+        ));
     }
-
-    pub(crate) fn read_only_option(&self) -> ReadOnlyOption {
-        self.read_only.option
-    }
+    Ok((check.config, progress))
 }
 
 /// Whether two configurations have the same members in the same roles, ignoring order.

@@ -8,12 +8,10 @@
 //! other message takes exactly etcd's path.
 
 use super::{Raft, StateRole};
-use crate::confchange::{self, Changer};
 use crate::error::{Error, Result};
 use crate::pb::{ConfChange, ConfChangeV2, EntryType, Message, MessageType};
-use crate::raft_log::EntryId;
+use crate::raft_log::{check_slice, EntryId};
 use crate::storage::Storage;
-use crate::tracker::ProgressTracker;
 
 impl<S: Storage> Raft<S> {
     pub(crate) fn invalid(&self, m: &Message, reason: impl Into<String>) -> Error {
@@ -97,48 +95,18 @@ impl<S: Storage> Raft<S> {
     }
 
     fn validate_append(&self, m: &Message) -> Result<()> {
-        let mut prev = EntryId {
-            term: m.log_term,
-            index: m.index,
-        };
-        for e in &m.entries {
-            if e.index != prev.index.wrapping_add(1) || e.index == 0 {
-                return Err(self.invalid(
-                    m,
-                    format!("entry index {} does not follow {}", e.index, prev.index),
-                ));
-            }
-            if e.term < prev.term {
-                return Err(self.invalid(
-                    m,
-                    format!(
-                        "entry {} has term {} below the preceding term {}",
-                        e.index, e.term, prev.term
-                    ),
-                ));
-            }
-            if m.term != 0 && e.term > m.term {
-                return Err(self.invalid(
-                    m,
-                    format!(
-                        "entry {} has term {} above the message term {}",
-                        e.index, e.term, m.term
-                    ),
-                ));
-            }
-            prev = EntryId {
-                term: e.term,
-                index: e.index,
-            };
-        }
-        let committed = self.raft_log.committed();
-        if m.index < committed {
-            return Ok(()); // answered with our commit index, nothing is appended
-        }
+        // A term-0 append never reaches here from a peer (RawNode refuses it); internally it
+        // means "the current term".
+        let leader_term = if m.term == 0 { self.term } else { m.term };
         let anchor = EntryId {
             term: m.log_term,
             index: m.index,
         };
+        check_slice(leader_term, anchor, &m.entries).map_err(|e| self.invalid(m, e))?;
+        let committed = self.raft_log.committed();
+        if m.index < committed {
+            return Ok(()); // answered with our commit index, nothing is appended
+        }
         if !self.raft_log.match_term(anchor) {
             return Ok(()); // rejected with a hint, nothing is appended
         }
@@ -179,15 +147,8 @@ impl<S: Storage> Raft<S> {
         }) {
             return Ok(());
         }
-        let fresh = ProgressTracker::new(self.trk.max_inflight(), self.trk.max_inflight_bytes());
-        confchange::restore(
-            Changer {
-                tracker: &fresh,
-                last_index: meta.index,
-            },
-            &cs,
-        )
-        .map(|_| ())
-        .map_err(|e| self.invalid(m, format!("snapshot configuration cannot be restored: {e}")))
+        super::restore_conf_state(&self.trk, meta.index, &cs)
+            .map(|_| ())
+            .map_err(|e| self.invalid(m, format!("snapshot configuration cannot be restored: {e}")))
     }
 }
