@@ -93,7 +93,9 @@ pub(crate) fn check_slice(term: u64, prev: EntryId, entries: &[Entry]) -> Result
         }
         prev = id;
     }
-    if term < prev.term {
+    // Only the entries themselves must respect the leader's term: an anchor from a newer term
+    // cannot match a real log and is answered with a rejection, as in etcd.
+    if !entries.is_empty() && term < prev.term {
         return Err(format!("leader term {term}: entry {prev} has a newer term"));
     }
     Ok(())
