@@ -124,6 +124,14 @@ fn requires_term(t: MessageType) -> bool {
     )
 }
 
+/// Types that never carry a term, even when forwarded between nodes.
+fn never_carries_term(t: MessageType) -> bool {
+    matches!(
+        t,
+        MessageType::MsgProp | MessageType::MsgReadIndex | MessageType::MsgForgetLeader
+    )
+}
+
 /// Message types that only the node itself (or its storage threads) may generate.
 pub fn is_local_msg(t: MessageType) -> bool {
     use MessageType::*;
@@ -263,8 +271,28 @@ impl<S: Storage> RawNode<S> {
                 format!("addressed to {} but this is node {}", m.to, self.raft.id),
             ));
         }
+        if m.from == self.raft.id {
+            // Our own messages never come back through the network: a node's acknowledgements to
+            // itself are internal. Accepting one would let a peer impersonate this node.
+            return Err(self.raft.invalid(&m, "claims to come from this node"));
+        }
+        if m.from == NONE && requires_term(ty) {
+            return Err(self.raft.invalid(&m, "has no sender"));
+        }
         if m.term == 0 && requires_term(ty) {
             return Err(self.raft.invalid(&m, "message carries no term"));
+        }
+        if m.term != 0 && never_carries_term(ty) {
+            // Proposals and read requests travel without a term (they are forwarded like local
+            // messages); one with a term would make us adopt it before dropping the request.
+            return Err(self
+                .raft
+                .invalid(&m, "this message type never carries a term"));
+        }
+        if m.term == u64::MAX {
+            // No cluster counts this far. Adopting it would leave this node unable to ever start
+            // another election, which is how a single hostile message could silence a voter.
+            return Err(self.raft.invalid(&m, "term u64::MAX is reserved"));
         }
         self.raft.step(m)
     }
