@@ -68,8 +68,8 @@ fn entry() -> impl Strategy<Value = Entry> {
         prop_oneof![
             Just(Bytes::new()),
             Just(Bytes::from_static(b"x")),
-            Just(Bytes::from(ConfChange::default().to_entry_payload().1)),
-            Just(Bytes::from(
+            Just(ConfChange::default().to_entry_payload().1),
+            Just(
                 ConfChangeV2 {
                     changes: vec![ConfChangeSingle::new(
                         raft_core::pb::ConfChangeType::ConfChangeAddNode,
@@ -79,7 +79,7 @@ fn entry() -> impl Strategy<Value = Entry> {
                 }
                 .to_entry_payload()
                 .1
-            )),
+            ),
             Just(Bytes::from_static(&[0xff, 0x01])),
         ],
     )
