@@ -8,7 +8,7 @@ use crate::config::{Config, LOCAL_APPEND_THREAD, LOCAL_APPLY_THREAD};
 use crate::error::{Error, Result};
 use crate::pb::{ConfChangeI, ConfState, Entry, HardState, Message, MessageType, Snapshot};
 pub use crate::raft::ReadState;
-use crate::raft::{Raft, StateRole, NONE};
+use crate::raft::{ConfChangeRefusal, Raft, StateRole, NONE};
 use crate::status::{BasicStatus, Status};
 use crate::storage::{MemoryStorage, Storage};
 use crate::tracker::ProgressTracker;
@@ -227,7 +227,12 @@ impl<S: Storage> RawNode<S> {
     /// Proposes a membership change (v1 or v2). As in etcd, a change the leader refuses (another
     /// change pending, or not leaving a joint configuration first) is replaced in the log by an
     /// empty entry.
+    ///
+    /// etcd says nothing about such a refusal. We keep etcd's log but record it: after this call,
+    /// [`RawNode::conf_change_refusal`] tells whether this node, as leader, refused the change and
+    /// why. (A change forwarded to another leader is judged there, out of this node's sight.)
     pub fn propose_conf_change(&mut self, cc: &impl ConfChangeI) -> Result<()> {
+        self.raft.conf_change_refusal = None;
         let (entry_type, data) = cc.to_entry_payload();
         let mut m = Message::of_type(MessageType::MsgProp);
         m.from = self.raft.id;
@@ -237,6 +242,12 @@ impl<S: Storage> RawNode<S> {
             ..Default::default()
         }];
         self.raft.step(m)
+    }
+
+    /// Whether the last [`RawNode::propose_conf_change`] on this node was refused by it as leader
+    /// (and replaced by an empty entry, as etcd does), with the reason.
+    pub fn conf_change_refusal(&self) -> Option<ConfChangeRefusal> {
+        self.raft.conf_change_refusal
     }
 
     /// Applies a committed membership change and returns the resulting configuration, which the
