@@ -305,9 +305,12 @@ fn advance_with_another_nodes_ready() {
     let ra = a.ready().unwrap();
     let rb = b.ready().unwrap();
     let before = fingerprint(&a);
-    assert!(matches!(a.advance(rb), Err(Error::Misuse(_))));
+    assert!(matches!(a.advance(&rb), Err(Error::Misuse(_))));
     assert_eq!(before, fingerprint(&a));
+    // Nothing was lost: both Readys still advance on their own nodes.
     a.advance(ra).unwrap();
+    b.advance(&rb).unwrap();
+    assert!(matches!(b.advance(&rb), Err(Error::Misuse(_))), "a Ready advances once");
 }
 
 #[test]
