@@ -19,6 +19,7 @@ __all__ = [
     "ConfChangeType",
     "EntryType",
     "MessageType",
+    "ProgressState",
     "ReadOnlyOption",
     "Role",
 ]
@@ -110,3 +111,14 @@ class ReadOnlyOption(enum.IntEnum):
     """Confirm leadership with a quorum round before answering (the default)."""
     LEASE_BASED = 1
     """Trust the leader lease; needs ``check_quorum=True`` and bounded clock drift."""
+
+
+class ProgressState(enum.IntEnum):
+    """How a leader replicates to one member (see ``Status.progress``)."""
+
+    PROBE = 0
+    """The member's log position is unknown: one append per heartbeat until it answers."""
+    REPLICATE = 1
+    """Appends are streamed optimistically."""
+    SNAPSHOT = 2
+    """The member needs a snapshot; appends wait until it is installed."""

@@ -49,5 +49,4 @@ pub(crate) static ENTRY_TYPE: PyEnum = PyEnum::new("EntryType");
 pub(crate) static CONF_CHANGE_TYPE: PyEnum = PyEnum::new("ConfChangeType");
 pub(crate) static CONF_CHANGE_TRANSITION: PyEnum = PyEnum::new("ConfChangeTransition");
 pub(crate) static ROLE: PyEnum = PyEnum::new("Role");
-#[allow(dead_code, reason = "used by Node once the core's RawNode lands")]
-pub(crate) static READ_ONLY_OPTION: PyEnum = PyEnum::new("ReadOnlyOption");
+pub(crate) static PROGRESS_STATE: PyEnum = PyEnum::new("ProgressState");

@@ -4,7 +4,7 @@
 //! everything this package raises on purpose. Kinds that are "you passed a bad value" also derive
 //! from `ValueError`, so generic code that validates input keeps working. A Rust panic never
 //! reaches Python as `pyo3_runtime.PanicException` (a `BaseException`, which `except Exception`
-//! would miss): [`guard`] turns it into `InternalError`.
+//! would miss): the node wrapper catches panics and raises `InternalError`.
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
@@ -252,25 +252,6 @@ fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
         Error::CorruptState(_) => CorruptStateError::new_err(msg),
         // A kind added to the non-exhaustive enum after this binding was written.
         _ => RaftError::new_err(msg),
-    }
-}
-
-/// Runs `f`, turning a Rust panic into `InternalError` instead of letting PyO3 raise
-/// `PanicException`. The binding itself avoids panicking code; this is defence in depth around
-/// calls into the core, whose internal `debug_assert!`s could fire on a bug.
-pub(crate) fn guard<T>(what: &str, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-        Ok(r) => r,
-        Err(payload) => {
-            let detail = payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_owned());
-            Err(InternalError::new_err(format!(
-                "internal error in {what}: {detail}"
-            )))
-        }
     }
 }
 

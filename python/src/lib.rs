@@ -5,7 +5,8 @@
 //! and node wrappers, and one error mapping. Rules this crate keeps:
 //!
 //! * No panics reach Python: no `unwrap`/`expect`/indexing on anything from outside, and calls
-//!   into the core run under [`errors::guard`].
+//!   into the core run under `catch_unwind` (see `node.rs`), which turns a bug into
+//!   `raft_core.InternalError`.
 //! * Mutable objects are `#[pyclass(frozen)]` with a `Mutex` inside, so concurrent calls from
 //!   several threads wait for each other instead of raising "already borrowed".
 //! * Work inside the core runs with the GIL released (`Python::detach`); locks are taken and
@@ -15,6 +16,8 @@
 mod convert;
 mod enums;
 mod errors;
+mod node;
+mod storage;
 mod wire;
 
 use pyo3::prelude::*;
@@ -25,5 +28,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
     wire::register(m)?;
+    node::register(m)?;
     Ok(())
 }
