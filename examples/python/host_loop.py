@@ -85,18 +85,19 @@ for payload in (b"x=1", b"y=2", b"z=3"):
 tick_until(lambda: all(len(log) == 3 for log in applied.values()))
 print(f"Replicated 3 entries; node 1 applied {applied[1]}.")
 
-cut = {first.id}
+old_id = first.id
+cut = {old_id}
 rest = everyone - cut
 ticks = tick_until(lambda: leader(rest) is not None)
 second = leader(rest)
 assert second is not None
-print(f"Cut node {first.id} off; after {ticks} ticks {second!r} leads the other two.")
-print(f"  the cut-off node is now {nodes[first.id]!r}")
+print(f"Cut node {old_id} off; after {ticks} ticks {second!r} leads the other two.")
+print(f"  the cut-off node is now {nodes[old_id]!r}")
 second.propose(b"w=4")
 tick_until(lambda: all(len(applied[i]) == 4 for i in rest))
 
 cut = set()
-tick_until(lambda: len(applied[first.id]) == 4)
+tick_until(lambda: len(applied[old_id]) == 4)
 for node in nodes.values():
     print(f"  {node!r} applied {applied[node.id]}")
 assert applied[1] == applied[2] == applied[3] == [b"x=1", b"y=2", b"z=3", b"w=4"]
