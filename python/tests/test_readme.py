@@ -31,3 +31,7 @@ def test_example_runs_and_converges(tmp_path: Path) -> None:
     assert re.match(r"After \d+ ticks Node\(id=\d, role=Role.LEADER, term=1, commit=\d+\) leads\.",
                     lines[0])
     assert lines[-1] == "Healed: every node applied the same 4 entries in the same order."
+    # The run is deterministic (seeded election timeouts), so the README shows the real output.
+    shown = re.search(r"Its output:\n\n```text\n(.*?)```", README_SECTION.read_text(), re.S)
+    assert shown is not None
+    assert shown.group(1) == result.stdout
