@@ -20,7 +20,6 @@ python-venv: ## Build the raft_core wheel and install it into a fresh venv under
 	rm -rf $(PY_VENV) $(PY_BUILD)/dist
 	mkdir -p $(PY_BUILD) $(PY_RUN)
 	$(PYTHON) -m venv $(PY_VENV)
-	$(PY_BIN)/python -m pip install --quiet --upgrade pip
 	$(PY_BIN)/python -m pip wheel --quiet --no-deps --wheel-dir $(PY_BUILD)/dist ./python
 	$(PY_BIN)/python -m pip install --quiet $(PY_BUILD)/dist/raft_core-*.whl \
 		-r python/tests/requirements.txt

@@ -27,6 +27,7 @@ class Cluster:
         self.sent = 0
         self.dropped = 0
         self.ignored = 0
+        self.snapshots_sent = 0
         # How a message crosses the network; by default as its encoding.
         self.transport: Transport = transport or (lambda m: bytes(m))
 
@@ -34,6 +35,9 @@ class Cluster:
         rd = node.ready()
         if rd.snapshot is not None:
             node.storage.apply_snapshot(rd.snapshot)
+            # The application state is the list of applied payloads (see `snapshot_data`).
+            data = rd.snapshot.data
+            self.applied[node.id] = data.split(b"\n") if data else []
         node.storage.append(rd.entries)
         if rd.hard_state is not None:
             node.storage.set_hard_state(rd.hard_state)
@@ -63,7 +67,14 @@ class Cluster:
                 except rc.PeerNotFoundError:
                     # A late reply from a node that was removed: hosts ignore these.
                     self.ignored += 1
+                if m.type == rc.MessageType.SNAP:
+                    # The contract: report the outcome of every snapshot sent.
+                    self.nodes[m.from_].report_snapshot(m.to, success=True)
+                    self.snapshots_sent += 1
         raise AssertionError("the cluster never went quiet")
+
+    def snapshot_data(self, node_id: int) -> bytes:
+        return b"\n".join(self.applied[node_id])
 
     def tick(self, times: int = 1) -> None:
         for _ in range(times):

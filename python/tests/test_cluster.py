@@ -95,6 +95,36 @@ def test_survives_a_partition_and_heals() -> None:
     assert len({n.term for n in c.nodes.values()}) == 1
 
 
+def test_lagging_follower_catches_up_from_a_snapshot() -> None:
+    c = Cluster()
+    leader = c.elect()
+    lagging = next(i for i in c.nodes if i != leader.id)
+    c.down = {lagging}
+    payloads = [f"p{i}".encode() for i in range(10)]
+    for p in payloads:
+        leader.propose(p)
+    c.settle()
+    c.tick(2)
+    # The leader snapshots what it applied and drops the log before it.
+    applied = leader.applied_index
+    snap = leader.storage.create_snapshot(
+        applied, leader.status.conf_state, c.snapshot_data(leader.id)
+    )
+    assert snap.index == applied
+    leader.storage.compact(applied)
+    with pytest.raises(rc.CompactedError):
+        leader.storage.entries(1, applied)
+
+    c.down = set()
+    c.tick_until(lambda: c.applied[lagging] == payloads)
+    assert c.snapshots_sent >= 1
+    assert c.nodes[lagging].storage.snapshot().index == applied
+    leader.propose(b"after")
+    c.settle()
+    c.tick(2)
+    assert c.applied[lagging] == [*payloads, b"after"]
+
+
 def test_restart_from_storage() -> None:
     c = Cluster()
     leader = c.elect()
@@ -168,3 +198,43 @@ def test_cluster_runs_over_protobuf_reencoded_bytes(raftpb: types.ModuleType) ->
         rc.MessageType.APP_RESP,
         rc.MessageType.HEARTBEAT,
     } <= decoded_types
+
+
+def test_ready_contents_single_node() -> None:
+    node = rc.Node(1, [1])
+    assert not node.has_ready()
+    node.campaign()
+    seen_leader = False
+    prev = rc.HardState()
+    for _ in range(5):
+        if not node.has_ready():
+            break
+        rd = node.ready()
+        assert repr(rd).startswith("Ready(")
+        if rd.soft_state is not None and rd.soft_state.role == rc.Role.LEADER:
+            assert rd.soft_state.leader_id == 1
+            seen_leader = True
+        hs = rd.hard_state or prev
+        # An fsync is needed exactly when entries, the term or the vote change.
+        assert rd.must_sync == bool(rd.entries or (hs.term, hs.vote) != (prev.term, prev.vote))
+        prev = hs
+        node.storage.append(rd.entries)
+        if rd.hard_state is not None:
+            node.storage.set_hard_state(rd.hard_state)
+        node.advance(rd)
+        # The Ready's contents stay readable after advance.
+        assert isinstance(rd.messages, list)
+    assert seen_leader
+    assert node.role == rc.Role.LEADER
+    assert node.leader_id == 1
+    assert node.vote == 1
+
+    node.read_index(b"req-1")
+    reads: list[rc.ReadState] = []
+    while node.has_ready():
+        rd = node.ready()
+        reads.extend(rd.read_states)
+        node.storage.append(rd.entries)
+        node.advance(rd)
+    assert [r.context for r in reads] == [b"req-1"]
+    assert reads[0].index == node.commit_index
