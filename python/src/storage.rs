@@ -14,7 +14,7 @@ use raft_core::pb::{ConfState, Entry, HardState, Snapshot};
 use raft_core::{MemoryStorage, RaftState, Storage, StorageError};
 
 use crate::convert::{collect, BytesIn};
-use crate::errors::CoreError;
+use crate::errors::{CoreError, InternalError};
 use crate::wire::{PyConfState, PyEntry, PyHardState, PySnapshot};
 
 /// The core's `MemoryStorage` behind a lock that the Python object and the node share.
@@ -68,13 +68,52 @@ pub(crate) struct PyMemoryStorage {
     pub(crate) shared: SharedStorage,
 }
 
+/// Why a storage call failed: the storage refused it, or the core's storage code panicked.
+enum StorageFailure {
+    Refused(StorageError),
+    Panicked(String),
+}
+
+impl From<StorageFailure> for PyErr {
+    fn from(f: StorageFailure) -> PyErr {
+        match f {
+            StorageFailure::Refused(e) => CoreError::from(e).into(),
+            StorageFailure::Panicked(what) => InternalError::new_err(format!(
+                "internal error in MemoryStorage (a bug in raft_core, please report it): {what}"
+            )),
+        }
+    }
+}
+
 impl PyMemoryStorage {
+    /// Runs `f` on the locked storage. A panic inside the core's storage code (a bug) is caught;
+    /// the lock is then poisoned and later calls report a storage failure. Touches no Python
+    /// object, so it may run with the GIL released.
+    fn with_raw<T>(
+        &self,
+        f: impl FnOnce(&mut MemoryStorage) -> Result<T, StorageError>,
+    ) -> Result<T, StorageFailure> {
+        let shared = &self.shared;
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+            || -> Result<T, StorageError> {
+                let mut guard = shared.lock()?;
+                f(&mut guard)
+            },
+        ));
+        match caught {
+            Ok(r) => r.map_err(StorageFailure::Refused),
+            Err(payload) => Err(StorageFailure::Panicked(crate::node::panic_text(
+                payload.as_ref(),
+            ))),
+        }
+    }
+
+    /// [`PyMemoryStorage::with_raw`], with failures as Python exceptions.
     fn with<T>(
         &self,
         f: impl FnOnce(&mut MemoryStorage) -> Result<T, StorageError>,
     ) -> PyResult<T> {
-        let mut guard = self.shared.lock().map_err(CoreError::from)?;
-        Ok(f(&mut guard).map_err(CoreError::from)?)
+        Ok(self.with_raw(f)?)
     }
 }
 
@@ -96,10 +135,8 @@ impl PyMemoryStorage {
     /// indices. Raises ``StorageRequestError`` if they would leave a gap.
     fn append(&self, py: Python<'_>, entries: &Bound<'_, PyAny>) -> PyResult<()> {
         let entries = collect::<PyEntry, _>(entries, |e| e.inner.clone())?;
-        let shared = self.shared.clone();
-        py.detach(move || -> Result<(), StorageError> { shared.lock()?.append(&entries) })
-            .map_err(CoreError::from)?;
-        Ok(())
+        // Many entries can take a while to copy in: let other threads run meanwhile.
+        Ok(py.detach(|| self.with_raw(|s| s.append(&entries)))?)
     }
 
     /// Persists the hard state handed out in ``Ready.hard_state``.
