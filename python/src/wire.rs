@@ -457,6 +457,25 @@ pub(crate) struct PyMessage {
     pub(crate) inner: pb::Message,
 }
 
+/// How many levels of nested messages `m`'s encoding has below `m` itself. The decoder (like
+/// every protobuf decoder) refuses more than [`pb::MAX_MESSAGE_DEPTH`], so the constructor refuses
+/// to build a message that could not be read back. Children were checked when they were built,
+/// so the recursion is bounded by that limit too.
+fn nesting(m: &pb::Message) -> usize {
+    let entries = usize::from(!m.entries.is_empty());
+    let snapshot = m.snapshot.as_ref().map_or(0, |s| match &s.metadata {
+        None => 1,
+        Some(meta) => 2 + usize::from(meta.conf_state.is_some()),
+    });
+    let responses = m
+        .responses
+        .iter()
+        .map(|r| 1 + nesting(r))
+        .max()
+        .unwrap_or(0);
+    entries.max(snapshot).max(responses)
+}
+
 fn message_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Vec<pb::Message>> {
     collect::<PyMessage, _>(obj, |m| m.inner.clone())
 }
@@ -497,24 +516,29 @@ value_type!(PyMessage, pb::Message, {
             Some(r) => message_from_py(r)?,
             None => Vec::new(),
         };
-        Ok(PyMessage {
-            inner: pb::Message {
-                msg_type: r#type,
-                to,
-                from: from_,
-                term,
-                log_term,
-                index,
-                entries,
-                commit,
-                vote,
-                snapshot: snapshot.map(|s| s.inner.clone()),
-                reject,
-                reject_hint,
-                context: context.0,
-                responses,
-            },
-        })
+        let inner = pb::Message {
+            msg_type: r#type,
+            to,
+            from: from_,
+            term,
+            log_term,
+            index,
+            entries,
+            commit,
+            vote,
+            snapshot: snapshot.map(|s| s.inner.clone()),
+            reject,
+            reject_hint,
+            context: context.0,
+            responses,
+        };
+        if nesting(&inner) > pb::MAX_MESSAGE_DEPTH {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "responses nest deeper than the wire format allows ({} levels)",
+                pb::MAX_MESSAGE_DEPTH
+            )));
+        }
+        Ok(PyMessage { inner })
     }
 
     /// The ``MessageType``.

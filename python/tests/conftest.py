@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 import types
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import raft_core
+
+# No per-example deadline: the machines that run CI are shared and slow, and a timing failure
+# says nothing about correctness. Under CI the examples are derandomized so a run is repeatable.
+settings.register_profile("raft_core", deadline=None, print_blob=True)
+settings.register_profile("raft_core_ci", deadline=None, print_blob=True, derandomize=True)
+settings.load_profile("raft_core_ci" if os.environ.get("CI") else "raft_core")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROTO = REPO_ROOT / "include" / "raft.proto"

@@ -193,3 +193,37 @@ def test_entry_conf_change_decodes_its_payload() -> None:
 def test_public_classes_document_themselves(cls: type) -> None:
     assert cls.__module__ == "raft_core"
     assert cls.__doc__ and len(cls.__doc__) > 20
+
+
+def _chain(depth: int, *, snapshot: bool) -> rc.Message:
+    m = rc.Message(rc.MessageType.APP, snapshot=rc.Snapshot(index=1) if snapshot else None)
+    for _ in range(depth - 1):
+        m = rc.Message(rc.MessageType.STORAGE_APPEND, responses=[m])
+    return m
+
+
+@pytest.mark.parametrize(("snapshot", "deepest"), [(False, 101), (True, 98)])
+def test_nesting_is_limited_to_what_decodes(snapshot: bool, deepest: int) -> None:
+    # The deepest message we can build is exactly the deepest the decoder reads back.
+    m = _chain(deepest, snapshot=snapshot)
+    assert rc.Message.from_bytes(bytes(m)) == m
+    with pytest.raises(ValueError, match="nest deeper"):
+        rc.Message(rc.MessageType.STORAGE_APPEND, responses=[m])
+
+
+def test_hostile_nesting_is_a_decode_error() -> None:
+    # 10,000 levels of `responses` (field 14), built by hand: refused, no stack overflow.
+    data = b""
+    for _ in range(10_000):
+        data = b"\x72" + _varint(len(data)) + data
+    with pytest.raises(rc.DecodeError):
+        rc.Message.from_bytes(data)
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
