@@ -15,20 +15,6 @@ use raft_core::{
     Config, ConfigError, Error, MemoryStorage, RaftState, RawNode, StateRole, Storage, StorageError,
 };
 
-/// Everything observable about a node, to compare before and after a refused input.
-fn fingerprint(n: &Node) -> String {
-    let st = n.status();
-    format!(
-        "{:?}|{:?}|{}|{}|{:?}|{:?}",
-        st.basic,
-        st.progress,
-        st.config,
-        n.last_index(),
-        n.has_ready(),
-        n.store().initial_state()
-    )
-}
-
 fn assert_refused(n: &mut Node, m: Message, check: impl Fn(&Error) -> bool) {
     let before = fingerprint(n);
     let err = n.step(m.clone()).expect_err("must be refused");

@@ -14,20 +14,7 @@ use raft_core::pb::{
     ConfChange, ConfChangeSingle, ConfChangeV2, ConfState, Entry, Message, Snapshot,
     SnapshotMetadata,
 };
-use raft_core::{StateRole, Storage};
-
-fn fingerprint(n: &Node) -> String {
-    let st = n.status();
-    format!(
-        "{:?}|{:?}|{}|{}|{:?}|{:?}",
-        st.basic,
-        st.progress,
-        st.config,
-        n.last_index(),
-        n.has_ready(),
-        n.store().initial_state()
-    )
-}
+use raft_core::StateRole;
 
 /// A node of a 3-voter cluster (ids 1..=3) in the given role, with a few committed entries.
 fn node_in_role(role: u8) -> Node {
