@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-README_SECTION = ROOT / "docs" / "python-readme-section.md"
+README_SECTION = ROOT / "README.md"
 EXAMPLE = ROOT / "examples" / "python" / "host_loop.py"
 
 
