@@ -7,6 +7,10 @@ CARGO ?= cargo
 # etcd's scenario tests, kept beside the checkout (see shared/conformance/README.md).
 ETCD_RAFT_TESTDATA ?= $(abspath $(CURDIR)/../shared/conformance/etcd-raft)
 export ETCD_RAFT_TESTDATA
+# Property tests draw from a fixed seed in `make test`, so CI is reproducible; `make explore`
+# runs them with fresh random seeds and many more cases to hunt for new failures.
+PROPTEST_RNG_SEED ?= 20261204
+export PROPTEST_RNG_SEED
 
 .DEFAULT_GOAL := help
 
@@ -49,6 +53,11 @@ rust-test: ## Unit, property, integration and doc tests, and the etcd conformanc
 .PHONY: conformance
 conformance: ## Run etcd's own scenario tests against raft-core (ETCD_RAFT_TESTDATA=dir to point elsewhere)
 	$(CARGO) test -p raft-core --test etcd_conformance
+
+.PHONY: explore
+explore: ## Property tests with random seeds and 20x the cases (prints the seed of any failure)
+	PROPTEST_RNG_SEED= PROPTEST_CASES=20000 $(CARGO) test -p raft-core --release \
+	  --test no_panic --test quorum_props --test confchange_props --test wire_schema --test storage
 
 .PHONY: doc
 doc: ## Build the API docs with warnings as errors

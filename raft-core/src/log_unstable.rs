@@ -17,7 +17,7 @@ use crate::raft_log::EntryId;
 pub(crate) struct Unstable {
     /// A snapshot received from the leader and not yet persisted. When present, it precedes
     /// `entries`: `offset == snapshot.index + 1` at the time it was installed.
-    snapshot: Option<Snapshot>,
+    snapshot: Option<Box<Snapshot>>,
     /// Whether `snapshot` has been handed to the host for persisting.
     snapshot_in_progress: bool,
     /// The entries not yet persisted; `entries[k]` has index `offset + k`.
@@ -61,7 +61,7 @@ impl Unstable {
 
     /// The unstable snapshot, whether or not it is being persisted.
     pub(crate) fn snapshot(&self) -> Option<&Snapshot> {
-        self.snapshot.as_ref()
+        self.snapshot.as_deref()
     }
 
     /// Whether the snapshot has been handed to the host.
@@ -103,7 +103,7 @@ impl Unstable {
         if !self.entries.is_empty() {
             return Some(self.end() - 1);
         }
-        self.snapshot.as_ref().map(Snapshot::index)
+        self.snapshot.as_deref().map(Snapshot::index)
     }
 
     /// The term of the entry at `index` if the unstable part holds it (as an entry or as the
@@ -112,7 +112,7 @@ impl Unstable {
         if index < self.offset {
             return self
                 .snapshot
-                .as_ref()
+                .as_deref()
                 .filter(|s| s.index() == index)
                 .map(Snapshot::term);
         }
@@ -129,7 +129,7 @@ impl Unstable {
     /// The snapshot, if there is one and it has not been handed to the host yet.
     pub(crate) fn next_snapshot(&self) -> Option<&Snapshot> {
         self.snapshot
-            .as_ref()
+            .as_deref()
             .filter(|_| !self.snapshot_in_progress)
     }
 
@@ -194,7 +194,7 @@ impl Unstable {
         self.offset = snap.index().saturating_add(1);
         self.offset_in_progress = self.offset;
         self.entries = Vec::new();
-        self.snapshot = Some(snap);
+        self.snapshot = Some(Box::new(snap));
         self.snapshot_in_progress = false;
     }
 
@@ -302,7 +302,7 @@ mod tests {
             entries,
             offset,
             offset_in_progress: offset,
-            snapshot,
+            snapshot: snapshot.map(Box::new),
             snapshot_in_progress: false,
         }
     }
@@ -359,7 +359,7 @@ mod tests {
             entries: ents(5, &[1]),
             offset: 5,
             offset_in_progress: 6,
-            snapshot: Some(snap(4, 1)),
+            snapshot: Some(Box::new(snap(4, 1))),
             snapshot_in_progress: true,
         };
         let s = snap(6, 2);
@@ -367,7 +367,7 @@ mod tests {
         assert_eq!(u.offset, 7);
         assert_eq!(u.offset_in_progress, 7);
         assert!(u.entries.is_empty());
-        assert_eq!(u.snapshot, Some(s));
+        assert_eq!(u.snapshot.as_deref(), Some(&s));
         assert!(!u.snapshot_in_progress);
     }
 
@@ -393,7 +393,7 @@ mod tests {
         ];
         for (snapshot, in_progress, want) in cases {
             let u = Unstable {
-                snapshot,
+                snapshot: snapshot.map(Box::new),
                 snapshot_in_progress: in_progress,
                 ..Unstable::default()
             };
@@ -426,7 +426,7 @@ mod tests {
                 entries: e,
                 offset: 5,
                 offset_in_progress: oip,
-                snapshot: has_snap.then(|| snap(4, 1)),
+                snapshot: has_snap.then(|| Box::new(snap(4, 1))),
                 snapshot_in_progress: sip,
             };
             u.accept_in_progress();
@@ -486,7 +486,7 @@ mod tests {
                 entries: tt.entries,
                 offset: tt.offset,
                 offset_in_progress: tt.in_progress,
-                snapshot: tt.snap,
+                snapshot: tt.snap.map(Box::new),
                 snapshot_in_progress: false,
             };
             let changed = u.stable_to(EntryId::new(tt.term, tt.index));

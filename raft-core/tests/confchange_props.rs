@@ -237,7 +237,7 @@ fn staged_demotion_can_be_cancelled() {
         .enter_joint(false, &ccs("l3 v3"))
         .unwrap();
     assert_eq!(cfg.to_string(), "voters=(1 2 3)&&(1 2 3)");
-    assert!(!prs[&3].is_learner);
+    assert!(prs.get(&3).is_some_and(|p| !p.is_learner));
 }
 
 /// Regression: a learner added while joint (not an outgoing voter) becomes a learner at once.
@@ -251,7 +251,7 @@ fn new_learner_in_joint_is_immediate() {
         cfg.to_string(),
         "voters=(1 2 3)&&(1 2) learners=(4) autoleave"
     );
-    assert!(prs[&4].is_learner);
+    assert!(prs.get(&4).is_some_and(|p| p.is_learner));
 }
 
 /// Regression: the "more than one voter changed" guard counts net voter changes of the

@@ -513,3 +513,30 @@ fn transfer_request_forwarded_twice_is_forwarded_not_fatal() {
     assert_eq!((out[0].to, out[0].term), (2, 2));
     assert_eq!(out[0].kind(), Some(MessageType::MsgTransferLeader));
 }
+
+#[test]
+fn the_largest_index_is_reserved() {
+    let mut n = follower_with_commit();
+    let mut snap = msg(MessageType::MsgSnap, 2, 1, 3);
+    snap.snapshot = Some(Snapshot {
+        data: Bytes::new(),
+        metadata: Some(SnapshotMetadata {
+            conf_state: Some(ConfState {
+                voters: vec![1, 2],
+                ..Default::default()
+            }),
+            index: u64::MAX,
+            term: 3,
+        }),
+    });
+    assert_refused(&mut n, snap, invalid);
+    let mut app = msg(MessageType::MsgApp, 2, 1, 2);
+    app.index = u64::MAX - 1;
+    app.log_term = 2;
+    app.entries = vec![Entry {
+        term: 2,
+        index: u64::MAX,
+        ..Default::default()
+    }];
+    assert_refused(&mut n, app, invalid);
+}

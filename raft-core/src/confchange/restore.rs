@@ -110,7 +110,7 @@ mod tests {
         assert!(prs
             .values()
             .all(|pr| pr.next == 10 && pr.matched == 0 && pr.recent_active));
-        assert!(prs[&3].is_learner);
+        assert!(prs.get(&3).is_some_and(|p| p.is_learner));
     }
 
     #[test]

@@ -95,6 +95,11 @@ impl<S: Storage> Raft<S> {
     }
 
     fn validate_append(&self, m: &Message) -> Result<()> {
+        // Log indices stop one short of u64::MAX, so "the index after the last" always exists. No
+        // real log gets anywhere near it; a message that reaches it is hostile.
+        if m.index.saturating_add(m.entries.len() as u64) == u64::MAX {
+            return Err(self.invalid(m, "entries reach the reserved index u64::MAX"));
+        }
         // A term-0 append never reaches here from a peer (RawNode refuses it); internally it
         // means "the current term".
         let leader_term = if m.term == 0 { self.term } else { m.term };
@@ -116,6 +121,9 @@ impl<S: Storage> Raft<S> {
         let Some(meta) = &snap.metadata else {
             return Ok(());
         };
+        if meta.index == u64::MAX {
+            return Err(self.invalid(m, "snapshot at the reserved index u64::MAX"));
+        }
         if meta.index <= self.raft_log.committed() {
             return Ok(());
         }

@@ -3,13 +3,15 @@
 
 mod inflights;
 mod progress;
+mod progress_map;
 mod state;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 pub use inflights::Inflights;
-pub use progress::{describe_progress_map, Progress, ProgressMap};
+pub use progress::{describe_progress_map, Progress};
+pub use progress_map::ProgressMap;
 pub use state::ProgressState;
 
 use crate::pb::ConfState;

@@ -1,9 +1,8 @@
 //! What the leader knows about one follower's log, and the transitions that update it.
 
-use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
-use super::{Inflights, ProgressState};
+use super::{Inflights, ProgressMap, ProgressState};
 
 /// The leader's view of one peer (voter or learner).
 ///
@@ -224,9 +223,6 @@ impl fmt::Display for Progress {
         Ok(())
     }
 }
-
-/// The progress of every tracked peer, by node id.
-pub type ProgressMap = BTreeMap<u64, Progress>;
 
 /// Renders a progress map like etcd's `ProgressMap.String()`: one `id: progress` line per peer in
 /// ascending id order (ids in decimal), each ending in a newline.
