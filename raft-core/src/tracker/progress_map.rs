@@ -62,6 +62,9 @@ impl ProgressMap {
         match self.position(id) {
             Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, pr)),
             Err(i) => {
+                // Grow by exactly one: membership changes are rare, and doubling would leave a
+                // 3-node group paying for a fourth ~100-byte slot in every one of its replicas.
+                self.entries.reserve_exact(1);
                 self.entries.insert(i, (id, pr));
                 None
             }
