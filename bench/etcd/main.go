@@ -7,6 +7,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,19 +34,25 @@ type limits struct {
 	heartbeatTick   int
 }
 
-// payloadByte is byte j of proposal seq; the same pattern as workload.rs.
-func payloadByte(seq uint64, j int) byte {
-	if j < 8 {
-		return byte(seq >> (8 * j))
+// fill is the pattern payload tails are cut from; the same bytes as FILL in workload.rs.
+var fill = func() [184]byte {
+	var f [184]byte
+	for i := range f {
+		f[i] = byte(i)*37 + 11
 	}
-	return byte(seq*31 + uint64(j)*7)
+	return f
+}()
+
+func tail(seq uint64) []byte {
+	at := int(seq % 64)
+	return fill[at : at+entryBytes-8]
 }
 
+// payload is proposal seq: seq in the first 8 bytes (little endian), then a seq-dependent tail.
 func payload(seq uint64) []byte {
 	b := make([]byte, entryBytes)
-	for j := range b {
-		b[j] = payloadByte(seq, j)
-	}
+	binary.LittleEndian.PutUint64(b, seq)
+	copy(b[8:], tail(seq))
 	return b
 }
 
@@ -59,10 +67,8 @@ func (c *checker) apply(data []byte) {
 		return
 	}
 	seq := c.next
-	ok := len(data) == entryBytes
-	for j := 0; ok && j < len(data); j++ {
-		ok = data[j] == payloadByte(seq, j)
-	}
+	ok := len(data) == entryBytes &&
+		binary.LittleEndian.Uint64(data) == seq && bytes.Equal(data[8:], tail(seq))
 	if ok {
 		c.next++
 	} else {
