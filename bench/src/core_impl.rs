@@ -9,9 +9,11 @@ use crate::workload::{BenchNode, Checker, Limits};
 pub struct CoreNode(RawNode<MemoryStorage>);
 
 impl CoreNode {
-    /// Node `id` of a fresh cluster of `voters`.
-    pub fn new(id: u64, voters: &[u64], l: &Limits) -> Result<Self, String> {
+    /// Node `id` of a fresh cluster of `voters`; `batch_append` is raft-core's opt-in merging of
+    /// appends to one follower within a Ready.
+    pub fn new(id: u64, voters: &[u64], l: &Limits, batch_append: bool) -> Result<Self, String> {
         let mut cfg = Config::new(id);
+        cfg.batch_append = batch_append;
         cfg.election_tick = l.election_tick;
         cfg.heartbeat_tick = l.heartbeat_tick;
         cfg.max_size_per_msg = l.max_msg_bytes;

@@ -2,7 +2,7 @@
 //! `bench/harness.py` runs it many times, alternating implementations, and builds the table.
 //!
 //! ```text
-//! raft-bench --impl raft-core|raft-rs|raft-rs-batch --workload w1|w2|w3 [options]
+//! raft-bench --impl raft-core|raft-core-batch|raft-rs|raft-rs-batch --workload w1|w2|w3 [options]
 //!   --voters N (w1, default 3)   --batch B (w1, default 64)   --n N (w1/w2 proposals)
 //!   --groups G (w3, 10000)       --ticks T (w3, 2000)         --max-msg-bytes N (1048576)
 //! ```
@@ -80,11 +80,12 @@ trait WithImpl {
 
 fn dispatch<W: WithImpl>(imp: &str, l: Limits, w: W) -> Result<W::Out, String> {
     match imp {
-        "raft-core" => Ok(w.run(&|id, v: &[u64]| CoreNode::new(id, v, &l))),
+        "raft-core" => Ok(w.run(&|id, v: &[u64]| CoreNode::new(id, v, &l, false))),
+        "raft-core-batch" => Ok(w.run(&|id, v: &[u64]| CoreNode::new(id, v, &l, true))),
         "raft-rs" => Ok(w.run(&|id, v: &[u64]| RsNode::new(id, v, &l, false))),
         "raft-rs-batch" => Ok(w.run(&|id, v: &[u64]| RsNode::new(id, v, &l, true))),
         other => Err(format!(
-            "unknown --impl {other} (raft-core, raft-rs, raft-rs-batch; etcd is bench/etcd)"
+            "unknown --impl {other} (raft-core, raft-core-batch, raft-rs, raft-rs-batch; etcd is bench/etcd)"
         )),
     }
 }
@@ -223,7 +224,7 @@ mod tests {
 
     #[test]
     fn every_rust_impl_passes_every_workload_at_a_tiny_size() {
-        for imp in ["raft-core", "raft-rs", "raft-rs-batch"] {
+        for imp in ["raft-core", "raft-core-batch", "raft-rs", "raft-rs-batch"] {
             let l = Limits::default();
             for (voters, batch) in [(3, 1), (5, 7)] {
                 let w = W1 {

@@ -65,7 +65,7 @@ impl Canonical for pb::Snapshot {
 impl Canonical for pb::Message {
     fn canonical(&self) -> Self {
         let mut m = self.clone();
-        m.snapshot = m.snapshot.as_ref().map(Canonical::canonical);
+        m.snapshot = m.snapshot.as_deref().map(|s| Box::new(s.canonical()));
         m.responses = m.responses.iter().map(Canonical::canonical).collect();
         m
     }
@@ -526,7 +526,7 @@ value_type!(PyMessage, pb::Message, {
             entries,
             commit,
             vote,
-            snapshot: snapshot.map(|s| s.inner.clone()),
+            snapshot: snapshot.map(|s| Box::new(s.inner.clone())),
             reject,
             reject_hint,
             context: context.0,
@@ -606,7 +606,7 @@ value_type!(PyMessage, pb::Message, {
     fn snapshot(&self) -> Option<PySnapshot> {
         self.inner
             .snapshot
-            .as_ref()
+            .as_deref()
             .map(|s| PySnapshot { inner: s.clone() })
     }
 
@@ -670,7 +670,7 @@ value_type!(PyMessage, pb::Message, {
                 .collect::<PyResult<Vec<_>>>()?;
             s.push_str(&format!(", entries={}", tuple_repr(items)));
         }
-        if let Some(snap) = &m.snapshot {
+        if let Some(snap) = m.snapshot.as_deref() {
             let r = PySnapshot {
                 inner: snap.clone(),
             }

@@ -62,6 +62,12 @@ pub struct Config {
     /// A leader removed from (or demoted in) the configuration steps down when the change is
     /// applied.
     pub step_down_on_removal: bool,
+    /// Coalesce appends to the same follower that are produced before the host takes the next
+    /// `Ready` into one `MsgApp` (as raft-rs's `batch_append` does). A leader that receives many
+    /// proposals per round then sends one message per follower instead of one per proposal. The
+    /// protocol is unchanged — a follower cannot tell — but the message sequence differs from
+    /// etcd's, so it is off by default. Batches respect `max_size_per_msg`.
+    pub batch_append: bool,
     /// etcd's asynchronous storage-write protocol: instead of calling `advance`, the host handles
     /// the `MsgStorageAppend` and `MsgStorageApply` messages in each Ready on its own storage and
     /// apply threads and steps their responses back in (see etcd's `Config.AsyncStorageWrites`).
@@ -91,6 +97,7 @@ impl Config {
             disable_proposal_forwarding: false,
             disable_conf_change_validation: false,
             step_down_on_removal: false,
+            batch_append: false,
             async_storage_writes: false,
             seed: id,
         }

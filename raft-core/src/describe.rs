@@ -524,7 +524,7 @@ mod tests {
         );
         // snapshot_succeed_via_app_resp.txt
         let mut snap_msg = msg(MessageType::MsgSnap, 1, 3, 1, 0, 0);
-        snap_msg.snapshot = Some(Snapshot {
+        snap_msg.snapshot = Some(Box::new(Snapshot {
             data: Bytes::new(),
             metadata: Some(SnapshotMetadata {
                 conf_state: Some(ConfState {
@@ -534,7 +534,7 @@ mod tests {
                 index: 11,
                 term: 1,
             }),
-        });
+        }));
         assert_eq!(
             describe_message(&snap_msg, None),
             "1->3 MsgSnap Term:1 Log:0/0\n  Snapshot: Index:11 Term:1 ConfState:Voters:[1 2 3] \

@@ -393,7 +393,7 @@ impl<S: Storage> RawNode<S> {
                     m.index = last.index;
                     m.log_term = last.term;
                 }
-                m.snapshot = snap.clone();
+                m.snapshot = snap.clone().map(Box::new);
                 m
             });
         let applied = rd.committed_entries.last().map(|last| AppliedBatch {
@@ -428,7 +428,7 @@ impl<S: Storage> RawNode<S> {
                     m.vote = h.vote;
                     m.commit = h.commit;
                 }
-                m.snapshot = snap;
+                m.snapshot = snap.map(Box::new);
                 m.responses = after_append;
                 m.responses.extend(append_resp);
                 rd.messages.push(m);

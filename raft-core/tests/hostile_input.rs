@@ -194,7 +194,7 @@ fn entry_of_unknown_type() {
 fn snapshot_with_an_impossible_configuration() {
     let mut n = follower_with_commit();
     let mut m = msg(MessageType::MsgSnap, 2, 1, 3);
-    m.snapshot = Some(Snapshot {
+    m.snapshot = Some(Box::new(Snapshot {
         data: Bytes::new(),
         metadata: Some(SnapshotMetadata {
             conf_state: Some(ConfState {
@@ -205,7 +205,7 @@ fn snapshot_with_an_impossible_configuration() {
             index: 10,
             term: 3,
         }),
-    });
+    }));
     assert_refused(&mut n, m, invalid);
     assert_eq!(n.term(), 2);
 }
@@ -518,7 +518,7 @@ fn transfer_request_forwarded_twice_is_forwarded_not_fatal() {
 fn the_largest_index_is_reserved() {
     let mut n = follower_with_commit();
     let mut snap = msg(MessageType::MsgSnap, 2, 1, 3);
-    snap.snapshot = Some(Snapshot {
+    snap.snapshot = Some(Box::new(Snapshot {
         data: Bytes::new(),
         metadata: Some(SnapshotMetadata {
             conf_state: Some(ConfState {
@@ -528,7 +528,7 @@ fn the_largest_index_is_reserved() {
             index: u64::MAX,
             term: 3,
         }),
-    });
+    }));
     assert_refused(&mut n, snap, invalid);
     let mut app = msg(MessageType::MsgApp, 2, 1, 2);
     app.index = u64::MAX - 1;

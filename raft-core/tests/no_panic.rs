@@ -121,13 +121,15 @@ fn message() -> impl Strategy<Value = Message> {
                 index,
                 entries,
                 commit,
-                snapshot: snap.map(|(cs, index, term)| Snapshot {
-                    data: Bytes::new(),
-                    metadata: Some(SnapshotMetadata {
-                        conf_state: Some(cs),
-                        index,
-                        term,
-                    }),
+                snapshot: snap.map(|(cs, index, term)| {
+                    Box::new(Snapshot {
+                        data: Bytes::new(),
+                        metadata: Some(SnapshotMetadata {
+                            conf_state: Some(cs),
+                            index,
+                            term,
+                        }),
+                    })
                 }),
                 reject,
                 reject_hint: hint,

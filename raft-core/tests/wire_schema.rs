@@ -329,7 +329,7 @@ fn any_message() -> impl Strategy<Value = Message> {
                 entries,
                 commit,
                 vote,
-                snapshot,
+                snapshot: snapshot.map(Box::new),
                 reject,
                 reject_hint: hint,
                 context: ctx,

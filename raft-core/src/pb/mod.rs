@@ -161,9 +161,10 @@ pub struct Message {
     /// The sender's commit index.
     #[prost(uint64, tag = "8")]
     pub commit: u64,
-    /// The snapshot carried by `MsgSnap`.
-    #[prost(message, optional, tag = "9")]
-    pub snapshot: Option<Snapshot>,
+    /// The snapshot carried by `MsgSnap`. Boxed: it is rare, and inline it would more than
+    /// double the size of every message moved through the state machine.
+    #[prost(message, optional, boxed, tag = "9")]
+    pub snapshot: Option<Box<Snapshot>>,
     /// Whether a response rejects the request.
     #[prost(bool, tag = "10")]
     pub reject: bool,

@@ -167,7 +167,7 @@ impl<S: Storage> Raft<S> {
 
     fn handle_snapshot(&mut self, m: Message) -> Result<()> {
         // A MsgSnap without a snapshot is treated as the empty snapshot, which is always ignored.
-        let snap = m.snapshot.unwrap_or_default();
+        let snap = m.snapshot.map(|b| *b).unwrap_or_default();
         let mut resp = Message::of_type(MessageType::MsgAppResp);
         resp.to = m.from;
         if self.restore(snap)? {

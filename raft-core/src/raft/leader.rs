@@ -54,6 +54,18 @@ impl<S: Storage> Raft<S> {
         let n = ents.len();
         let bytes: u64 = ents.iter().map(|e| e.data.len() as u64).sum();
         let committed = self.raft_log.committed();
+        if self.batch_append {
+            ents = match self.try_batch_append(to, prev_index, ents, committed) {
+                Ok(()) => {
+                    if let Some(pr) = self.trk.progress.get_mut(&to) {
+                        pr.sent_entries(n, bytes);
+                        pr.record_sent_commit(committed);
+                    }
+                    return true;
+                }
+                Err(ents) => ents,
+            };
+        }
         let mut m = Message::of_type(MessageType::MsgApp);
         m.to = to;
         m.index = prev_index;
@@ -66,6 +78,45 @@ impl<S: Storage> Raft<S> {
             pr.record_sent_commit(committed);
         }
         true
+    }
+
+    /// With `batch_append`, extends the append to `to` still waiting in the outbox when the new
+    /// entries continue it exactly, instead of queueing another message. Gives the entries back
+    /// when they cannot be merged (another kind of message to `to` came after it, the log does
+    /// not line up, or the batch would exceed `max_size_per_msg`).
+    fn try_batch_append(
+        &mut self,
+        to: u64,
+        prev_index: u64,
+        ents: Vec<Entry>,
+        committed: u64,
+    ) -> std::result::Result<(), Vec<Entry>> {
+        let max = self.max_msg_size();
+        // Only the newest message to `to` may absorb the entries: merging into an older one
+        // would reorder them with whatever was sent in between.
+        let Some(last) = self.msgs.iter_mut().rev().find(|m| m.to == to) else {
+            return Err(ents);
+        };
+        if last.msg_type != MessageType::MsgApp as i32 {
+            return Err(ents);
+        }
+        let end = last.entries.last().map_or(last.index, |e| e.index);
+        if end != prev_index {
+            return Err(ents);
+        }
+        if max != u64::MAX {
+            let size = |es: &[Entry]| -> u64 {
+                es.iter()
+                    .map(|e| prost::Message::encoded_len(e) as u64)
+                    .sum()
+            };
+            if !ents.is_empty() && size(&last.entries) + size(&ents) > max {
+                return Err(ents);
+            }
+        }
+        last.entries.extend(ents);
+        last.commit = committed;
+        Ok(())
     }
 
     /// Sends the storage's snapshot to `to` if it has been active recently (a snapshot to a dead
@@ -94,7 +145,7 @@ impl<S: Storage> Raft<S> {
         }
         let mut m = Message::of_type(MessageType::MsgSnap);
         m.to = to;
-        m.snapshot = Some(snapshot);
+        m.snapshot = Some(Box::new(snapshot));
         self.send(m);
         true
     }

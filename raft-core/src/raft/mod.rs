@@ -177,6 +177,7 @@ pub(crate) struct Raft<S: Storage> {
     randomized_election_timeout: usize,
     disable_proposal_forwarding: bool,
     step_down_on_removal: bool,
+    batch_append: bool,
     /// Reads received before this leader committed an entry of its term.
     pending_read_index_messages: Vec<Message>,
     rng: Rng,
@@ -217,6 +218,7 @@ impl<S: Storage> Raft<S> {
             randomized_election_timeout: c.election_tick,
             disable_proposal_forwarding: c.disable_proposal_forwarding,
             step_down_on_removal: c.step_down_on_removal,
+            batch_append: c.batch_append,
             pending_read_index_messages: Vec::new(),
             rng: Rng::new(c.seed),
         };

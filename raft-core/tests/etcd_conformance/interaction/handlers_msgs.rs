@@ -121,7 +121,7 @@ impl InteractionEnv {
             term: from.rn.term(),
             from: *from_idx as u64 + 1,
             to: *to_idx as u64 + 1,
-            snapshot: Some(snap),
+            snapshot: Some(Box::new(snap)),
             ..Default::default()
         };
         self.out.write(&describe_message(&msg, None));

@@ -109,7 +109,7 @@ impl InteractionEnv {
             vote: m.vote,
             commit: m.commit,
         };
-        let result = node.persist(Some(hs), &m.entries, m.snapshot.clone());
+        let result = node.persist(Some(hs), &m.entries, m.snapshot.as_deref().cloned());
         self.out.line("Processing:");
         self.out.line(&describe_message(&m, None));
         result?;
