@@ -1,4 +1,3 @@
-//! (crate docs are written in `src/docs/host_loop.md`)
 #![doc = include_str!("docs/host_loop.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -22,6 +21,8 @@ pub mod tracker;
 pub use config::{Config, ReadOnlyOption};
 pub use error::{ConfigError, Error, Result, StorageError};
 pub use raft::{StateRole, NONE};
-pub use raw_node::{Ready, RawNode, ReadState, SoftState, SnapshotStatus};
+pub use raw_node::{
+    is_local_msg, is_response_msg, must_sync, RawNode, ReadState, Ready, SnapshotStatus, SoftState,
+};
 pub use status::{BasicStatus, Status};
 pub use storage::{MemoryStorage, RaftState, Storage};

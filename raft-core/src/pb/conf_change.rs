@@ -35,7 +35,10 @@ impl ConfChangeI for ConfChange {
     }
 
     fn to_entry_payload(&self) -> (EntryType, Bytes) {
-        (EntryType::EntryConfChange, Bytes::from(self.encode_to_vec()))
+        (
+            EntryType::EntryConfChange,
+            Bytes::from(self.encode_to_vec()),
+        )
     }
 }
 
@@ -49,7 +52,10 @@ impl ConfChangeI for ConfChangeV2 {
     }
 
     fn to_entry_payload(&self) -> (EntryType, Bytes) {
-        (EntryType::EntryConfChangeV2, Bytes::from(self.encode_to_vec()))
+        (
+            EntryType::EntryConfChangeV2,
+            Bytes::from(self.encode_to_vec()),
+        )
     }
 }
 

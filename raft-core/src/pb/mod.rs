@@ -8,6 +8,8 @@
 //!   "emit when set"): an absent scalar decodes as zero.
 //! * Encoding omits fields equal to zero, which every proto2 decoder reads back as zero. For
 //!   entries this gives the same encoded size etcd v3.7 computes for `MaxSizePerMsg` accounting.
+//! * Fields are declared, and therefore encoded, in field-number order, as both of etcd's protobuf
+//!   runtimes do, so our bytes for a message equal etcd's when the same fields are present.
 //! * Repeated scalars are unpacked, as proto2 requires (`packed = "false"`); packed input is still
 //!   accepted when decoding, as protobuf decoders must.
 //! * Enum fields are stored as `i32` so that an unknown value survives decoding; the state machine
@@ -39,15 +41,15 @@ pub enum EntryType {
 /// One entry of the replicated log.
 #[derive(Clone, PartialEq, Eq, prost::Message)]
 pub struct Entry {
+    /// An [`EntryType`] value.
+    #[prost(enumeration = "EntryType", tag = "1")]
+    pub entry_type: i32,
     /// The term of the leader that created the entry.
     #[prost(uint64, tag = "2")]
     pub term: u64,
     /// The position of the entry in the log, starting at 1.
     #[prost(uint64, tag = "3")]
     pub index: u64,
-    /// An [`EntryType`] value.
-    #[prost(enumeration = "EntryType", tag = "1")]
-    pub entry_type: i32,
     /// The payload; for conf change entries, the encoded change.
     #[prost(bytes = "bytes", tag = "4")]
     pub data: Bytes,
@@ -159,9 +161,6 @@ pub struct Message {
     /// The sender's commit index.
     #[prost(uint64, tag = "8")]
     pub commit: u64,
-    /// The vote, for `MsgStorageAppend` carrying a hard state.
-    #[prost(uint64, tag = "13")]
-    pub vote: u64,
     /// The snapshot carried by `MsgSnap`.
     #[prost(message, optional, tag = "9")]
     pub snapshot: Option<Snapshot>,
@@ -174,6 +173,9 @@ pub struct Message {
     /// Opaque context (campaign type, read-index context).
     #[prost(bytes = "bytes", tag = "12")]
     pub context: Bytes,
+    /// The vote, for `MsgStorageAppend` carrying a hard state.
+    #[prost(uint64, tag = "13")]
+    pub vote: u64,
     /// Responses to deliver once a local storage message is processed.
     #[prost(message, repeated, tag = "14")]
     pub responses: Vec<Message>,
@@ -242,6 +244,9 @@ pub enum ConfChangeType {
 /// A single membership change in etcd's original (v1) format.
 #[derive(Clone, PartialEq, Eq, prost::Message)]
 pub struct ConfChange {
+    /// Used only by etcd itself; carried through unchanged.
+    #[prost(uint64, tag = "1")]
+    pub id: u64,
     /// A [`ConfChangeType`] value.
     #[prost(enumeration = "ConfChangeType", tag = "2")]
     pub change_type: i32,
@@ -251,9 +256,6 @@ pub struct ConfChange {
     /// Opaque application context.
     #[prost(bytes = "bytes", tag = "4")]
     pub context: Bytes,
-    /// Used only by etcd itself; carried through unchanged.
-    #[prost(uint64, tag = "1")]
-    pub id: u64,
 }
 
 /// One change inside a [`ConfChangeV2`].

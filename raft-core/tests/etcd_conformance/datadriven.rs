@@ -50,7 +50,9 @@ impl Directive {
 
     /// The single value of argument `key`, if present.
     pub fn val(&self, key: &str) -> Option<&str> {
-        self.arg(key).and_then(|a| a.vals.first()).map(String::as_str)
+        self.arg(key)
+            .and_then(|a| a.vals.first())
+            .map(String::as_str)
     }
 }
 
@@ -110,16 +112,16 @@ fn parse_command_line(line: &str) -> Result<(String, Vec<Arg>), String> {
                 vals: Vec::new(),
             },
             Some((k, v)) => {
-                let vals = if let Some(inner) = v.strip_prefix('(').and_then(|s| s.strip_suffix(')'))
-                {
-                    inner
-                        .split(',')
-                        .map(|s| s.trim().to_string())
-                        .filter(|s| !s.is_empty())
-                        .collect()
-                } else {
-                    vec![v.to_string()]
-                };
+                let vals =
+                    if let Some(inner) = v.strip_prefix('(').and_then(|s| s.strip_suffix(')')) {
+                        inner
+                            .split(',')
+                            .map(|s| s.trim().to_string())
+                            .filter(|s| !s.is_empty())
+                            .collect()
+                    } else {
+                        vec![v.to_string()]
+                    };
                 Arg {
                     key: k.to_string(),
                     vals,
@@ -160,7 +162,9 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Directive>, String> {
             i += 1;
             loop {
                 if i >= lines.len() {
-                    return Err(format!("{file}:{cmd_line_no}: unterminated ---- ---- block"));
+                    return Err(format!(
+                        "{file}:{cmd_line_no}: unterminated ---- ---- block"
+                    ));
                 }
                 if lines[i].trim_end() == "----"
                     && lines.get(i + 1).map(|l| l.trim_end()) == Some("----")

@@ -1,0 +1,64 @@
+# raft-core: the documented entry points are `make demo` and `make test`; `make help` lists all.
+# Pieces for the C ABI and the Python package live in mk/*.mk and add their own targets.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+# etcd's scenario tests, kept beside the checkout (see shared/conformance/README.md).
+ETCD_RAFT_TESTDATA ?= $(abspath $(CURDIR)/../shared/conformance/etcd-raft)
+export ETCD_RAFT_TESTDATA
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+
+-include mk/*.mk
+
+# Every piece of `make test`; fragments in mk/ add theirs when present.
+TEST_PIECES := fmt-check lint rust-test doc \
+  $(if $(wildcard mk/ffi.mk),ffi-test) $(if $(wildcard mk/python.mk),python-test) \
+  $(if $(wildcard mk/sim.mk),sim-test) $(if $(wildcard mk/bench.mk),bench-smoke)
+DEMO_PIECES := rust-demo $(if $(wildcard mk/ffi.mk),ffi-demo)
+
+.PHONY: test
+test: $(TEST_PIECES) ## Everything CI runs: format, lints, unit + property + doc tests, etcd conformance, C/C++ and Python suites
+	@echo "make test: all pieces passed ($(TEST_PIECES))"
+
+.PHONY: demo
+demo: $(DEMO_PIECES) ## Elect a leader in a 3-node in-process cluster and replicate entries, told in plain words
+
+.PHONY: fmt
+fmt: ## Format the Rust code
+	$(CARGO) fmt --all
+
+.PHONY: fmt-check
+fmt-check: ## Fail if the Rust code is not formatted
+	$(CARGO) fmt --all -- --check
+
+.PHONY: lint
+lint: ## Clippy with warnings as errors
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+.PHONY: rust-test
+rust-test: ## Unit, property, integration and doc tests, and the etcd conformance runner
+	$(CARGO) test --workspace
+
+.PHONY: conformance
+conformance: ## Run etcd's own scenario tests against raft-core (ETCD_RAFT_TESTDATA=dir to point elsewhere)
+	$(CARGO) test -p raft-core --test etcd_conformance
+
+.PHONY: doc
+doc: ## Build the API docs with warnings as errors
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p raft-core --no-deps
+
+.PHONY: rust-demo
+rust-demo: ## The Rust demo alone
+	$(CARGO) run -q -p raft-core --example three_node_cluster
+
+.PHONY: clean
+clean: ## Remove build output
+	$(CARGO) clean
+	rm -rf build
