@@ -31,7 +31,7 @@ FFI_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit
 FFI_LINK     := -L$(FFI_LIB) -Wl,-rpath,$(FFI_LIB) -lraft
 FFI_HOOKS_LINK := -L$(FFI_HOOKS_LIB) -Wl,-rpath,$(FFI_HOOKS_LIB) -lraft
 # Leaks fail the run; "still reachable" memory of the Rust runtime (thread-locals) does not.
-FFI_VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full \
+FFI_VALGRIND := valgrind --error-exitcode=1 --leak-check=full \
                 --errors-for-leak-kinds=definite,indirect --track-origins=yes
 FFI_ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
