@@ -39,7 +39,7 @@ FFI_CTEST_DIR := raft-ffi/tests/c
 FFI_CTESTS    := test_api test_cluster
 FFI_CPP_DIR   := bindings/cpp
 
-.PHONY: ffi-build ffi-header ffi-header-check ffi-test ffi-demo ffi-tools ffi-clean \
+.PHONY: ffi-gtest-dep ffi-build ffi-header ffi-header-check ffi-test ffi-demo ffi-tools ffi-clean \
         ffi-header-compile ffi-rust-test ffi-symbols ffi-c-asan ffi-c-valgrind ffi-cpp-test \
         ffi-examples ffi-hooks-build ffi-canonical-symbols
 
@@ -135,23 +135,16 @@ ffi-c-valgrind: ffi-build $(addprefix $(FFI_OUT)/plain/,$(FFI_CTESTS)) $(FFI_OUT
 	    echo "== $$t (valgrind)"; $(FFI_VALGRIND) $(FFI_OUT)/plain/$$t; done
 	@echo "== test_poison (valgrind)"; $(FFI_VALGRIND) $(FFI_OUT)/hooks/test_poison_plain
 
-FFI_GTEST_FLAGS = $(shell pkg-config --cflags --libs gtest_main 2>/dev/null)
-
 ffi-gtest-dep:
 	@pkg-config --exists gtest_main || { \
 	    echo "GoogleTest not found: installing libgtest-dev"; \
 	    apt-get install -y libgtest-dev >/dev/null || { apt-get update -qq && apt-get install -y libgtest-dev; }; }
 
-ffi-cpp-test: ffi-build ffi-gtest-dep ## C++ wrapper tests (GoogleTest), plain and with -fno-exceptions under ASan
+ffi-cpp-test: ffi-build ffi-gtest-dep ## C++ wrapper tests (GoogleTest) under ASan+UBSan
 	@mkdir -p $(FFI_OUT)/cpp
 	$(FFI_CXX) $(FFI_CXXFLAGS) $(FFI_SAN) $(FFI_CPP_DIR)/tests/raft_hpp_test.cpp \
 	    -o $(FFI_OUT)/cpp/raft_hpp_test $(FFI_LINK) $$(pkg-config --cflags --libs gtest_main)
 	$(FFI_ASAN_ENV) $(FFI_OUT)/cpp/raft_hpp_test
-	$(FFI_CXX) $(FFI_CXXFLAGS) -fno-exceptions -fno-rtti -c $(FFI_CPP_DIR)/tests/no_exceptions.cpp \
-	    -o $(FFI_OUT)/cpp/no_exceptions.o
-	$(FFI_CXX) $(FFI_CXXFLAGS) -fno-exceptions -fno-rtti $(FFI_OUT)/cpp/no_exceptions.o \
-	    -o $(FFI_OUT)/cpp/no_exceptions $(FFI_LINK)
-	$(FFI_OUT)/cpp/no_exceptions
 
 ffi-examples: ffi-build ## Build and run the C and C++ examples (shared and static linking)
 	@mkdir -p $(FFI_OUT)/examples
@@ -160,7 +153,8 @@ ffi-examples: ffi-build ## Build and run the C and C++ examples (shared and stat
 	$(FFI_CC) $(FFI_CFLAGS) examples/c/cluster.c -o $(FFI_OUT)/examples/c_cluster_static \
 	    $(FFI_LIB)/libraft.a -lpthread -ldl -lm
 	$(FFI_OUT)/examples/c_cluster_static > /dev/null
-	$(FFI_CXX) $(FFI_CXXFLAGS) examples/cpp/cluster.cpp -o $(FFI_OUT)/examples/cpp_cluster $(FFI_LINK)
+	$(FFI_CXX) $(FFI_CXXFLAGS) -fno-exceptions -fno-rtti examples/cpp/cluster.cpp \
+	    -o $(FFI_OUT)/examples/cpp_cluster $(FFI_LINK)
 	$(FFI_OUT)/examples/cpp_cluster
 
 ffi-test: ffi-header-check ffi-build ffi-header-compile ffi-rust-test ffi-symbols ffi-c-asan ffi-c-valgrind ffi-cpp-test ffi-examples ## All C ABI checks
