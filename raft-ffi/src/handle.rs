@@ -270,3 +270,83 @@ impl NullCheck for *const crate::types::raft_conf_state {
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Dummy {
+        state: HandleState,
+        value: u32,
+    }
+
+    impl Handle for Dummy {
+        unsafe fn state_ptr(this: *const Self) -> *const HandleState {
+            // SAFETY: test handles are live.
+            unsafe { std::ptr::addr_of!((*this).state) }
+        }
+    }
+
+    #[test]
+    fn panic_poisons_the_touched_handle_only() {
+        let a = into_raw(Dummy::default());
+        let b = into_raw(Dummy::default());
+        // SAFETY: `a` is live and not shared.
+        let s = guard_status(|| unsafe {
+            with_mut(a, |d| -> Result<(), Failure> {
+                d.value = 1;
+                panic!("boom")
+            })
+        });
+        assert_eq!(s, raft_status::Panic);
+        // SAFETY: both handles are live.
+        unsafe {
+            assert!((*a).state.is_poisoned());
+            assert!((*a).state.last_error().to_str().unwrap().contains("boom"));
+            assert!(!(*b).state.is_poisoned());
+            let again = guard_status(|| with_mut(a, |_| Ok(())));
+            assert_eq!(again, raft_status::Poisoned);
+            let read = guard_status(|| with_ref(a as *const Dummy, |_| Ok(())));
+            assert_eq!(read, raft_status::Poisoned);
+            let fine = guard_status(|| {
+                with_mut(b, |d| {
+                    d.value = 2;
+                    Ok(())
+                })
+            });
+            assert_eq!(fine, raft_status::Ok);
+            free_raw(a);
+            free_raw(b);
+        }
+    }
+
+    #[test]
+    fn failure_sets_and_success_clears_last_error() {
+        let a = into_raw(Dummy::default());
+        // SAFETY: `a` is live and not shared.
+        unsafe {
+            let s = guard_status(|| {
+                with_mut(a, |_| Err(Failure::new(raft_status::Misuse, "bad\0tail")))
+            });
+            assert_eq!(s, raft_status::Misuse);
+            assert_eq!((*a).state.last_error().to_str().unwrap(), "bad");
+            assert!(!(*a).state.is_poisoned());
+            assert_eq!(guard_status(|| with_mut(a, |_| Ok(()))), raft_status::Ok);
+            assert_eq!((*a).state.last_error().to_str().unwrap(), "");
+            free_raw(a);
+        }
+    }
+
+    #[test]
+    fn buffers_accept_null_only_when_empty() {
+        // SAFETY: NULL pointers are never dereferenced by `slice`.
+        unsafe {
+            assert_eq!(slice::<u8>(std::ptr::null(), 0).unwrap(), &[] as &[u8]);
+            assert_eq!(
+                slice::<u8>(std::ptr::null(), 3).unwrap_err().status,
+                raft_status::NullArgument
+            );
+        }
+    }
+}

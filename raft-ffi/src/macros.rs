@@ -28,6 +28,9 @@ macro_rules! ffi_fn {
         $(#[$meta])*
         #[no_mangle]
         #[must_use]
+        // The safety contract for callers is the C one, stated once in raft.h's preamble and
+        // per function in its doc (valid handles, readable buffers of the given length).
+        #[allow(clippy::missing_safety_doc)]
         pub unsafe extern "C" fn $name($($arg: $ty),*) -> $crate::status::raft_status {
             $(
                 if $crate::handle::NullCheck::is_null_arg(&$arg) {
@@ -45,6 +48,8 @@ macro_rules! ffi_fn {
     ) => {
         $(#[$meta])*
         #[no_mangle]
+        // See the first arm; `-> ()` comes from the `_free` functions' declared return type.
+        #[allow(clippy::missing_safety_doc, clippy::unused_unit)]
         pub unsafe extern "C" fn $name($($arg: $ty),*) -> $ret {
             $(
                 if $crate::handle::NullCheck::is_null_arg(&$arg) {

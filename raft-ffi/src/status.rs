@@ -214,3 +214,47 @@ ffi_fn! {
             .as_ptr()
     } ?= c"unknown status code".as_ptr();
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::ffi::CStr;
+
+    use super::*;
+
+    #[test]
+    fn codes_and_descriptions_are_distinct() {
+        let codes: BTreeSet<i32> = raft_status::ALL.iter().map(|s| *s as i32).collect();
+        assert_eq!(codes.len(), raft_status::ALL.len());
+        let texts: BTreeSet<&CStr> = raft_status::ALL.iter().map(|s| s.describe()).collect();
+        assert_eq!(texts.len(), raft_status::ALL.len());
+    }
+
+    #[test]
+    fn status_str_covers_every_code_and_unknown_ones() {
+        for s in raft_status::ALL {
+            // SAFETY: the returned pointer is a static C string.
+            let text = unsafe { CStr::from_ptr(raft_status_str(s as i32)) };
+            assert_eq!(text, s.describe());
+        }
+        // SAFETY: as above.
+        let unknown = unsafe { CStr::from_ptr(raft_status_str(17)) };
+        assert_eq!(unknown, c"unknown status code");
+    }
+
+    #[test]
+    fn storage_errors_map_to_their_codes() {
+        assert_eq!(
+            Failure::from(StorageError::Compacted).status,
+            raft_status::StorageCompacted
+        );
+        assert_eq!(
+            Failure::from(Error::Storage(StorageError::Unavailable)).status,
+            raft_status::StorageUnavailable
+        );
+        assert_eq!(
+            Failure::from(Error::ProposalDropped).status,
+            raft_status::ProposalDropped
+        );
+    }
+}

@@ -259,7 +259,7 @@ ffi_fn! {
             return Err(Failure::new(raft_status::NullArgument, "conf_state is NULL"));
         }
         // SAFETY: checked non-NULL; C promises the view and its arrays are readable.
-        let cs = unsafe { (*conf_state).to_owned()? };
+        let cs = unsafe { (*conf_state).copy_to_conf_state()? };
         // SAFETY: C promises a live, exclusively used handle.
         unsafe {
             storage_mut(storage, |ms| {
@@ -278,7 +278,7 @@ ffi_fn! {
         // SAFETY: macro checked non-NULL; C promises the view and its arrays are readable.
         let v = unsafe { &*snapshot };
         // SAFETY: as above.
-        let cs = unsafe { v.conf_state.to_owned()? };
+        let cs = unsafe { v.conf_state.copy_to_conf_state()? };
         // SAFETY: as above.
         let data = unsafe { slice(v.data, v.data_len)? };
         let snap = Snapshot {
@@ -323,7 +323,7 @@ ffi_fn! {
             None
         } else {
             // SAFETY: non-NULL; C promises the view and its arrays are readable.
-            Some(unsafe { (*conf_state).to_owned()? })
+            Some(unsafe { (*conf_state).copy_to_conf_state()? })
         };
         // SAFETY: C promises `data` is readable for `data_len` bytes.
         let bytes = Bytes::copy_from_slice(unsafe { slice(data, data_len)? });

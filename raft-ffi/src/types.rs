@@ -224,7 +224,7 @@ impl raft_conf_state {
     ///
     /// # Safety
     /// Every non-NULL array must be valid for its length.
-    pub(crate) unsafe fn to_owned(&self) -> Result<ConfState, crate::status::Failure> {
+    pub(crate) unsafe fn copy_to_conf_state(self) -> Result<ConfState, crate::status::Failure> {
         use crate::handle::slice;
         // SAFETY: forwarded from the caller.
         unsafe {

@@ -38,3 +38,31 @@ ffi_fn! {
         VERSION_CSTR.as_ptr().cast()
     } ?= VERSION_CSTR.as_ptr().cast();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The header's version macros come from cbindgen.toml; they must follow Cargo.toml.
+    #[test]
+    fn header_macros_equal_the_crate_version() {
+        let toml = include_str!("../cbindgen.toml");
+        let macro_value = |name: &str| -> u32 {
+            let prefix = format!("#define {name} ");
+            toml.lines()
+                .find_map(|l| l.strip_prefix(prefix.as_str()))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or_else(|| panic!("{name} in cbindgen.toml"))
+        };
+        assert_eq!(macro_value("RAFT_VERSION_MAJOR"), MAJOR);
+        assert_eq!(macro_value("RAFT_VERSION_MINOR"), MINOR);
+        assert_eq!(macro_value("RAFT_VERSION_PATCH"), PATCH);
+        let string = format!(
+            "#define RAFT_VERSION_STRING \"{}\"",
+            env!("CARGO_PKG_VERSION")
+        );
+        assert!(toml.contains(&string), "{string}");
+        // SAFETY: plain call without pointers.
+        assert_eq!(unsafe { raft_version_number() }, NUMBER);
+    }
+}
