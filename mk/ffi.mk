@@ -21,6 +21,9 @@ CBINDGEN_VERSION := 0.29.4
 CBINDGEN         := $(FFI_TOOLS)/bin/cbindgen
 RAFT_SONAME      := libraft.so.0
 FFI_PREFIX       ?= /usr/local
+FFI_VERSION      := $(shell sed -n 's/^\#define RAFT_VERSION_STRING "\(.*\)"/\1/p' include/raft.h)
+# In-tree builds find libraft through build/ffi/lib/pkgconfig/raft-core-uninstalled.pc.
+FFI_PKG          := PKG_CONFIG_PATH=$(FFI_LIB)/pkgconfig pkg-config
 
 FFI_CC       ?= cc
 FFI_CXX      ?= c++
@@ -54,8 +57,10 @@ ffi-build: ## Build libraft.so (soname libraft.so.0), libraft.a and raft-core.pc
 	cp -f $(FFI_TARGET_DIR)/$(FFI_PROFILE)/libraft.so $(FFI_LIB)/$(RAFT_SONAME)
 	ln -sf $(RAFT_SONAME) $(FFI_LIB)/libraft.so
 	cp -f $(FFI_TARGET_DIR)/$(FFI_PROFILE)/libraft.a $(FFI_LIB)/libraft.a
-	sed -e 's|@PREFIX@|$(FFI_PREFIX)|g' -e "s|@VERSION@|$$(sed -n 's/^#define RAFT_VERSION_STRING "\(.*\)"/\1/p' include/raft.h)|g" \
-	    raft-ffi/raft.pc.in > $(FFI_LIB)/pkgconfig/raft-core.pc
+	sed -e 's|@LIBDIR@|$(FFI_PREFIX)/lib|g' -e 's|@INCLUDEDIR@|$(FFI_PREFIX)/include|g' \
+	    -e 's|@VERSION@|$(FFI_VERSION)|g' raft-ffi/raft.pc.in > $(FFI_LIB)/pkgconfig/raft-core.pc
+	sed -e 's|@LIBDIR@|$(FFI_LIB)|g' -e 's|@INCLUDEDIR@|$(CURDIR)/include|g' \
+	    -e 's|@VERSION@|$(FFI_VERSION)|g' raft-ffi/raft.pc.in > $(FFI_LIB)/pkgconfig/raft-core-uninstalled.pc
 
 # A second build with the `test-hooks` feature, only for the poisoning test: it exports one
 # extra function that panics on purpose. Separate target dir, so it never replaces the real
@@ -148,7 +153,8 @@ ffi-cpp-test: ffi-build ffi-gtest-dep ## C++ wrapper tests (GoogleTest) under AS
 
 ffi-examples: ffi-build ## Build and run the C and C++ examples (shared and static linking)
 	@mkdir -p $(FFI_OUT)/examples
-	$(FFI_CC) $(FFI_CFLAGS) examples/c/cluster.c -o $(FFI_OUT)/examples/c_cluster $(FFI_LINK)
+	$(FFI_CC) $(FFI_CFLAGS) examples/c/cluster.c -o $(FFI_OUT)/examples/c_cluster \
+	    $$($(FFI_PKG) --cflags --libs raft-core) -Wl,-rpath,$(FFI_LIB)
 	$(FFI_OUT)/examples/c_cluster
 	$(FFI_CC) $(FFI_CFLAGS) examples/c/cluster.c -o $(FFI_OUT)/examples/c_cluster_static \
 	    $(FFI_LIB)/libraft.a -lpthread -ldl -lm
