@@ -62,8 +62,9 @@ pub struct Config {
     /// A leader removed from (or demoted in) the configuration steps down when the change is
     /// applied.
     pub step_down_on_removal: bool,
-    /// etcd's asynchronous storage-write protocol (`MsgStorageAppend`/`MsgStorageApply` instead
-    /// of `advance`). Not supported yet: `validate` refuses `true`.
+    /// etcd's asynchronous storage-write protocol: instead of calling `advance`, the host handles
+    /// the `MsgStorageAppend` and `MsgStorageApply` messages in each Ready on its own storage and
+    /// apply threads and steps their responses back in (see etcd's `Config.AsyncStorageWrites`).
     pub async_storage_writes: bool,
     /// Seed of the node's random number generator (the randomized election timeout). The same
     /// seed and inputs give the same behaviour. Give each node a different seed.
@@ -121,9 +122,6 @@ impl Config {
         }
         if self.read_only_option == ReadOnlyOption::LeaseBased && !self.check_quorum {
             return Err(ConfigError::LeaseReadWithoutCheckQuorum);
-        }
-        if self.async_storage_writes {
-            return Err(ConfigError::AsyncStorageWritesUnsupported);
         }
         if self.effective_max_committed_size_per_ready() == 0 {
             return Err(ConfigError::ZeroCommittedSizePerReady);

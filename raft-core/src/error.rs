@@ -61,9 +61,6 @@ pub enum ConfigError {
     /// Lease-based reads are only safe with CheckQuorum.
     #[error("CheckQuorum must be enabled when ReadOnlyOption is ReadOnlyLeaseBased")]
     LeaseReadWithoutCheckQuorum,
-    /// The asynchronous storage-write protocol is not implemented yet; use `ready`/`advance`.
-    #[error("async storage writes are not supported yet")]
-    AsyncStorageWritesUnsupported,
     /// With both size limits at 0, no committed entry could ever be handed to the host (etcd
     /// panics on the first apply in this configuration).
     #[error("max committed size per ready must be greater than 0 (set it or max size per msg)")]

@@ -20,7 +20,7 @@ pub mod tracker;
 
 pub use config::{Config, ReadOnlyOption};
 pub use error::{ConfigError, Error, Result, StorageError};
-pub use raft::{StateRole, NONE};
+pub use raft::{ConfChangeRefusal, ConfChangeRefusalReason, StateRole, NONE};
 pub use raw_node::{
     is_local_msg, is_response_msg, must_sync, RawNode, ReadState, Ready, SnapshotStatus, SoftState,
 };

@@ -8,7 +8,7 @@ use crate::config::{Config, LOCAL_APPEND_THREAD, LOCAL_APPLY_THREAD};
 use crate::error::{Error, Result};
 use crate::pb::{ConfChangeI, ConfState, Entry, HardState, Message, MessageType, Snapshot};
 pub use crate::raft::ReadState;
-use crate::raft::{Raft, StateRole, NONE};
+use crate::raft::{ConfChangeRefusal, Raft, StateRole, NONE};
 use crate::status::{BasicStatus, Status};
 use crate::storage::{MemoryStorage, Storage};
 use crate::tracker::ProgressTracker;
@@ -72,7 +72,18 @@ struct ReadyToken {
 #[derive(Debug)]
 enum AdvanceStep {
     Step(Box<Message>),
-    Applied { index: u64, size: u64, payload: u64 },
+    Applied(AppliedBatch),
+}
+
+/// What applying a batch of committed entries means for the node's bookkeeping.
+#[derive(Clone, Copy, Debug)]
+struct AppliedBatch {
+    /// The last index of the batch.
+    index: u64,
+    /// Encoded size of the batch (the apply-paging budget).
+    size: u64,
+    /// Payload bytes of the batch (the leader's uncommitted-size estimate).
+    payload: u64,
 }
 
 /// Distinguishes RawNode instances within the process, so that a Ready cannot be advanced on a
@@ -90,6 +101,8 @@ pub struct RawNode<S: Storage> {
     ready_seq: u64,
     /// The token of the Ready handed out and not yet advanced.
     outstanding: Option<ReadyToken>,
+    /// etcd's asynchronous storage-write protocol instead of `advance`.
+    async_storage_writes: bool,
 }
 
 impl<S: Storage> std::fmt::Debug for RawNode<S> {
@@ -121,6 +134,14 @@ fn requires_term(t: MessageType) -> bool {
             | MsgReadIndexResp
             | MsgPreVote
             | MsgPreVoteResp
+    )
+}
+
+/// Types that never carry a term, even when forwarded between nodes.
+fn never_carries_term(t: MessageType) -> bool {
+    matches!(
+        t,
+        MessageType::MsgProp | MessageType::MsgReadIndex | MessageType::MsgForgetLeader
     )
 }
 
@@ -186,6 +207,7 @@ impl<S: Storage> RawNode<S> {
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
             ready_seq: 0,
             outstanding: None,
+            async_storage_writes: config.async_storage_writes,
         })
     }
 
@@ -219,7 +241,12 @@ impl<S: Storage> RawNode<S> {
     /// Proposes a membership change (v1 or v2). As in etcd, a change the leader refuses (another
     /// change pending, or not leaving a joint configuration first) is replaced in the log by an
     /// empty entry.
+    ///
+    /// etcd says nothing about such a refusal. We keep etcd's log but record it: after this call,
+    /// [`RawNode::conf_change_refusal`] tells whether this node, as leader, refused the change and
+    /// why. (A change forwarded to another leader is judged there, out of this node's sight.)
     pub fn propose_conf_change(&mut self, cc: &impl ConfChangeI) -> Result<()> {
+        self.raft.conf_change_refusal = None;
         let (entry_type, data) = cc.to_entry_payload();
         let mut m = Message::of_type(MessageType::MsgProp);
         m.from = self.raft.id;
@@ -229,6 +256,12 @@ impl<S: Storage> RawNode<S> {
             ..Default::default()
         }];
         self.raft.step(m)
+    }
+
+    /// Whether the last [`RawNode::propose_conf_change`] on this node was refused by it as leader
+    /// (and replaced by an empty entry, as etcd does), with the reason.
+    pub fn conf_change_refusal(&self) -> Option<ConfChangeRefusal> {
+        self.raft.conf_change_refusal
     }
 
     /// Applies a committed membership change and returns the resulting configuration, which the
@@ -263,8 +296,34 @@ impl<S: Storage> RawNode<S> {
                 format!("addressed to {} but this is node {}", m.to, self.raft.id),
             ));
         }
+        let own_response = self.async_storage_writes
+            && m.to == self.raft.id
+            && matches!(
+                ty,
+                MessageType::MsgAppResp | MessageType::MsgVoteResp | MessageType::MsgPreVoteResp
+            );
+        if m.from == self.raft.id && !own_response {
+            // Our own messages never come back through the network: a node's acknowledgements to
+            // itself are internal. Accepting one would let a peer impersonate this node.
+            return Err(self.raft.invalid(&m, "claims to come from this node"));
+        }
+        if m.from == NONE && requires_term(ty) {
+            return Err(self.raft.invalid(&m, "has no sender"));
+        }
         if m.term == 0 && requires_term(ty) {
             return Err(self.raft.invalid(&m, "message carries no term"));
+        }
+        if m.term != 0 && never_carries_term(ty) {
+            // Proposals and read requests travel without a term (they are forwarded like local
+            // messages); one with a term would make us adopt it before dropping the request.
+            return Err(self
+                .raft
+                .invalid(&m, "this message type never carries a term"));
+        }
+        if m.term == u64::MAX {
+            // No cluster counts this far. Adopting it would leave this node unable to ever start
+            // another election, which is how a single hostile message could silence a voter.
+            return Err(self.raft.invalid(&m, "term u64::MAX is reserved"));
         }
         self.raft.step(m)
     }
@@ -283,7 +342,8 @@ impl<S: Storage> RawNode<S> {
             || !r.msgs.is_empty()
             || !r.msgs_after_append.is_empty()
             || r.raft_log.has_next_unstable_ents()
-            || r.raft_log.has_next_committed_ents(true)
+            || r.raft_log
+                .has_next_committed_ents(!self.async_storage_writes)
             || !r.read_states.is_empty()
     }
 
@@ -298,22 +358,15 @@ impl<S: Storage> RawNode<S> {
                 "ready() called twice without advance() in between".into(),
             ));
         }
+        let async_writes = self.async_storage_writes;
         let r = &mut self.raft;
-        let committed_entries = r.raft_log.next_committed_ents(true)?;
+        // With asynchronous writes, entries are applied only once they are durable.
+        let committed_entries = r.raft_log.next_committed_ents(!async_writes)?;
         let entries = r.raft_log.next_unstable_ents().to_vec();
         let soft = r.soft_state();
         let hs = r.hard_state();
         let snapshot = r.raft_log.next_unstable_snapshot().cloned();
-        let mut messages = std::mem::take(&mut r.msgs);
         let id = r.id;
-        let mut self_steps = Vec::new();
-        for m in std::mem::take(&mut r.msgs_after_append) {
-            if m.to == id {
-                self_steps.push(AdvanceStep::Step(Box::new(m)));
-            } else {
-                messages.push(m);
-            }
-        }
         let mut rd = Ready {
             soft_state: (soft != self.prev_soft_state).then_some(soft),
             hard_state: (hs != self.prev_hard_state).then_some(hs),
@@ -322,9 +375,91 @@ impl<S: Storage> RawNode<S> {
             entries,
             snapshot,
             committed_entries,
-            messages,
+            messages: std::mem::take(&mut r.msgs),
             token: ReadyToken::default(),
         };
+        let after_append = std::mem::take(&mut r.msgs_after_append);
+        let snap = rd.snapshot.as_ref().filter(|s| !s.is_empty()).cloned();
+        // Once what this Ready hands out is durable, everything up to the current last entry is
+        // stable (and the snapshot applied). The term guards against a term change in between.
+        let append_resp = (r.raft_log.has_next_or_in_progress_unstable_ents() || snap.is_some())
+            .then(|| {
+                let mut m = Message::of_type(MessageType::MsgStorageAppendResp);
+                m.to = id;
+                m.from = LOCAL_APPEND_THREAD;
+                m.term = r.term;
+                if r.raft_log.has_next_or_in_progress_unstable_ents() {
+                    let last = r.raft_log.last_entry_id();
+                    m.index = last.index;
+                    m.log_term = last.term;
+                }
+                m.snapshot = snap.clone();
+                m
+            });
+        let applied = rd.committed_entries.last().map(|last| AppliedBatch {
+            index: last.index,
+            size: rd
+                .committed_entries
+                .iter()
+                .map(|e| prost::Message::encoded_len(e) as u64)
+                .sum(),
+            payload: rd
+                .committed_entries
+                .iter()
+                .map(|e| e.data.len() as u64)
+                .sum(),
+        });
+
+        if async_writes {
+            // The host's storage threads do the persisting and applying, and deliver the
+            // responses (acks, votes, stability, application) when done.
+            let hard_state = rd.hard_state.filter(|h| !h.is_empty());
+            if !rd.entries.is_empty()
+                || hard_state.is_some()
+                || snap.is_some()
+                || !after_append.is_empty()
+            {
+                let mut m = Message::of_type(MessageType::MsgStorageAppend);
+                m.to = LOCAL_APPEND_THREAD;
+                m.from = id;
+                m.entries = rd.entries.clone();
+                if let Some(h) = hard_state {
+                    m.term = h.term;
+                    m.vote = h.vote;
+                    m.commit = h.commit;
+                }
+                m.snapshot = snap;
+                m.responses = after_append;
+                m.responses.extend(append_resp);
+                rd.messages.push(m);
+            }
+            if !rd.committed_entries.is_empty() {
+                let mut resp = Message::of_type(MessageType::MsgStorageApplyResp);
+                resp.to = id;
+                resp.from = LOCAL_APPLY_THREAD;
+                resp.entries = rd.committed_entries.clone();
+                let mut m = Message::of_type(MessageType::MsgStorageApply);
+                m.to = LOCAL_APPLY_THREAD;
+                m.from = id;
+                m.entries = rd.committed_entries.clone();
+                m.responses = vec![resp];
+                rd.messages.push(m);
+            }
+        } else {
+            // Synchronous writes: the host persists before it sends, so acknowledgements to peers
+            // go out with this Ready and our own are stepped on advance.
+            let mut steps = Vec::new();
+            for m in after_append {
+                if m.to == id {
+                    steps.push(AdvanceStep::Step(Box::new(m)));
+                } else {
+                    rd.messages.push(m);
+                }
+            }
+            steps.extend(append_resp.map(|m| AdvanceStep::Step(Box::new(m))));
+            steps.extend(applied.map(AdvanceStep::Applied));
+            self.steps_on_advance = steps;
+        }
 
         // Accept it: from here on the node assumes the host is persisting and applying it.
         if let Some(s) = rd.soft_state {
@@ -335,54 +470,21 @@ impl<S: Storage> RawNode<S> {
                 self.prev_hard_state = h;
             }
         }
-        let snap_index = rd.snapshot.as_ref().map(|s| s.index()).filter(|&i| i != 0);
-        if r.raft_log.has_next_or_in_progress_unstable_ents() || snap_index.is_some() {
-            // Once persisted, everything up to the current last entry is stable (and the
-            // snapshot, if any, is applied). The term guards against a term change in between.
-            let mut m = Message::of_type(MessageType::MsgStorageAppendResp);
-            m.to = id;
-            m.from = LOCAL_APPEND_THREAD;
-            m.term = r.term;
-            if r.raft_log.has_next_or_in_progress_unstable_ents() {
-                let last = r.raft_log.last_entry_id();
-                m.index = last.index;
-                m.log_term = last.term;
-            }
-            if snap_index.is_some() {
-                m.snapshot = rd.snapshot.clone();
-            }
-            self_steps.push(AdvanceStep::Step(Box::new(m)));
+        let r = &mut self.raft;
+        r.raft_log.accept_unstable();
+        if let Some(batch) = applied {
+            r.raft_log
+                .accept_applying(batch.index, batch.size, !async_writes);
         }
-        if let Some(last) = rd.committed_entries.last() {
-            let index = last.index;
-            let size: u64 = rd
-                .committed_entries
-                .iter()
-                .map(|e| prost::Message::encoded_len(e) as u64)
-                .sum();
-            let payload: u64 = rd
-                .committed_entries
-                .iter()
-                .map(|e| e.data.len() as u64)
-                .sum();
-            self_steps.push(AdvanceStep::Applied {
-                index,
-                size,
-                payload,
-            });
-            r.raft_log.accept_unstable();
-            r.raft_log.accept_applying(index, size, true);
-        } else {
-            r.raft_log.accept_unstable();
+        if !async_writes {
+            self.ready_seq += 1;
+            let token = ReadyToken {
+                instance: self.instance,
+                seq: self.ready_seq,
+            };
+            rd.token = token;
+            self.outstanding = Some(token);
         }
-        self.steps_on_advance = self_steps;
-        self.ready_seq += 1;
-        let token = ReadyToken {
-            instance: self.instance,
-            seq: self.ready_seq,
-        };
-        rd.token = token;
-        self.outstanding = Some(token);
         Ok(rd)
     }
 
@@ -393,6 +495,13 @@ impl<S: Storage> RawNode<S> {
     /// Errors with `Misuse` (and changes nothing) when `rd` is not the Ready this node last
     /// handed out.
     pub fn advance(&mut self, rd: Ready) -> Result<()> {
+        if self.async_storage_writes {
+            return Err(Error::Misuse(
+                "advance() must not be called with async storage writes; deliver the storage \
+                 messages' responses instead"
+                    .into(),
+            ));
+        }
         match self.outstanding {
             None => {
                 return Err(Error::Misuse(
@@ -407,20 +516,24 @@ impl<S: Storage> RawNode<S> {
             Some(_) => {}
         }
         self.outstanding = None;
+        // These are the node's own acknowledgements; none can fail unless the host broke the
+        // contract (e.g. compacted storage past what was handed out). Run them all regardless,
+        // so one failure cannot leave the others undone, and report the first.
+        let mut first_err = None;
         for step in std::mem::take(&mut self.steps_on_advance) {
-            match step {
-                AdvanceStep::Step(m) => self.raft.step(*m)?,
-                AdvanceStep::Applied {
-                    index,
-                    size,
-                    payload,
-                } => {
-                    self.raft.applied_to(index, size)?;
-                    self.raft.reduce_uncommitted_size(payload);
+            let res = match step {
+                AdvanceStep::Step(m) => self.raft.step(*m),
+                AdvanceStep::Applied(batch) => {
+                    let r = self.raft.applied_to(batch.index, batch.size);
+                    self.raft.reduce_uncommitted_size(batch.payload);
+                    r
                 }
+            };
+            if let Err(e) = res {
+                first_err.get_or_insert(e);
             }
         }
-        Ok(())
+        first_err.map_or(Ok(()), Err)
     }
 
     /// Tells the leader that messages to `id` could not be delivered; replication to it falls

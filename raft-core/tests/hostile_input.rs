@@ -15,20 +15,6 @@ use raft_core::{
     Config, ConfigError, Error, MemoryStorage, RaftState, RawNode, StateRole, Storage, StorageError,
 };
 
-/// Everything observable about a node, to compare before and after a refused input.
-fn fingerprint(n: &Node) -> String {
-    let st = n.status();
-    format!(
-        "{:?}|{:?}|{}|{}|{:?}|{:?}",
-        st.basic,
-        st.progress,
-        st.config,
-        n.last_index(),
-        n.has_ready(),
-        n.store().initial_state()
-    )
-}
-
 fn assert_refused(n: &mut Node, m: Message, check: impl Fn(&Error) -> bool) {
     let before = fingerprint(n);
     let err = n.step(m.clone()).expect_err("must be refused");
@@ -461,4 +447,63 @@ fn memory_storage_misuse_is_an_error_and_changes_nothing() {
     assert!(s.create_snapshot(10, None, Bytes::new()).is_err());
     assert_eq!(s.last_index().unwrap(), 1);
     assert_eq!(s.first_index().unwrap(), 1);
+}
+
+#[test]
+fn proposal_or_read_request_carrying_a_term() {
+    // Forwarded proposals travel without a term; one with a term would make etcd adopt it and
+    // then drop the proposal.
+    for t in [
+        MessageType::MsgProp,
+        MessageType::MsgReadIndex,
+        MessageType::MsgForgetLeader,
+    ] {
+        let mut n = follower_with_commit();
+        let mut m = msg(t, 2, 1, 50);
+        m.entries = vec![Entry::default()];
+        assert_refused(&mut n, m, invalid);
+        assert_eq!(n.term(), 2);
+    }
+}
+
+#[test]
+fn message_claiming_to_come_from_this_node() {
+    let mut n = follower_with_commit();
+    assert_refused(&mut n, msg(MessageType::MsgHeartbeat, 1, 1, 2), invalid);
+    assert_refused(&mut n, msg(MessageType::MsgHeartbeat, 0, 1, 2), invalid);
+}
+
+#[test]
+fn the_largest_term_is_reserved() {
+    let mut n = follower_with_commit();
+    assert_refused(
+        &mut n,
+        msg(MessageType::MsgHeartbeat, 2, 1, u64::MAX),
+        invalid,
+    );
+    // The term just below is accepted, but a node there can no longer campaign (its candidacy
+    // would need the reserved term): it stays a follower instead of overflowing.
+    let mut hb = msg(MessageType::MsgHeartbeat, 2, 1, u64::MAX - 1);
+    hb.commit = 3;
+    n.step(hb).unwrap();
+    take_msgs(&mut n);
+    for _ in 0..100 {
+        n.tick();
+    }
+    assert_eq!(n.state(), StateRole::Follower);
+    assert_eq!(n.term(), u64::MAX - 1);
+}
+
+#[test]
+fn transfer_request_forwarded_twice_is_forwarded_not_fatal() {
+    // Node 1 follows leader 2; a transfer request that node 3 already forwarded (so it carries
+    // node 3's term) reaches node 1, which forwards it on under its own term.
+    let mut n = follower_with_commit();
+    let mut m = msg(MessageType::MsgTransferLeader, 3, 1, 2);
+    m.from = 3;
+    n.step(m).unwrap();
+    let out = take_msgs(&mut n);
+    assert_eq!(out.len(), 1);
+    assert_eq!((out[0].to, out[0].term), (2, 2));
+    assert_eq!(out[0].kind(), Some(MessageType::MsgTransferLeader));
 }

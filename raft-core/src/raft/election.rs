@@ -171,6 +171,10 @@ impl<S: Storage> Raft<S> {
         if !self.promotable() {
             return;
         }
+        if self.term >= u64::MAX - 1 {
+            // A campaign would need term u64::MAX, which no node may use (see RawNode::step).
+            return;
+        }
         if self.has_unapplied_conf_changes() {
             // Campaigning with a configuration that is about to change could elect a leader the
             // new configuration would not accept.

@@ -83,6 +83,9 @@ impl<S: Storage> Raft<S> {
                 if self.lead == NONE {
                     return Ok(());
                 }
+                // A transfer request forwarded once already carries the forwarder's term; we
+                // forward it under ours (etcd asserts here and would crash on a double forward).
+                m.term = 0;
                 m.to = self.lead;
                 self.send(m);
             }

@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use super::{Raft, ReadState, StateRole, NONE};
+use super::{ConfChangeRefusal, ConfChangeRefusalReason, Raft, ReadState, StateRole, NONE};
 use crate::config::ReadOnlyOption;
 use crate::error::{Error, Result};
 use crate::pb::{ConfChange, ConfChangeI, ConfChangeV2, Entry, EntryType, Message, MessageType};
@@ -381,12 +381,26 @@ impl<S: Storage> Raft<S> {
             let already_pending = self.pending_conf_index > applied;
             let already_joint = !self.trk.config.voters.outgoing.is_empty();
             let wants_leave_joint = cc.changes.is_empty();
-            let refused = if already_pending {
-                true
+            let refusal = if already_pending {
+                Some(ConfChangeRefusalReason::Pending {
+                    pending_index: self.pending_conf_index,
+                    applied,
+                })
+            } else if already_joint && !wants_leave_joint {
+                Some(ConfChangeRefusalReason::MustLeaveJointFirst)
+            } else if !already_joint && wants_leave_joint {
+                Some(ConfChangeRefusalReason::NotInJoint)
             } else {
-                already_joint != wants_leave_joint
+                None
             };
-            if refused && !self.disable_conf_change_validation {
+            if let (Some(reason), false) = (refusal, self.disable_conf_change_validation) {
+                if m.from == self.id || m.from == NONE {
+                    // etcd is silent here; we keep its log but tell a local proposer why.
+                    self.conf_change_refusal = Some(ConfChangeRefusal {
+                        index: last_index + i as u64 + 1,
+                        reason,
+                    });
+                }
                 // etcd replaces a refused change with an empty normal entry, keeping the
                 // proposal's shape (and index assignment) intact.
                 *e = Entry {

@@ -83,6 +83,54 @@ pub struct ReadState {
     pub request_ctx: Bytes,
 }
 
+/// Why the leader replaced a proposed configuration change with an empty entry. etcd does this
+/// silently; we keep etcd's log but report the reason (see `RawNode::conf_change_refusal`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfChangeRefusalReason {
+    /// Another change may still be unapplied: the latest one is at `pending_index` and the
+    /// leader has applied only up to `applied`. (A new leader counts its whole log as pending
+    /// until its first entry of the term is applied.)
+    Pending {
+        /// An index at or above the latest configuration change in the log.
+        pending_index: u64,
+        /// The leader's applied index.
+        applied: u64,
+    },
+    /// The configuration is joint; the only change allowed is the empty one that leaves it.
+    MustLeaveJointFirst,
+    /// An empty change (leave joint) was proposed, but the configuration is not joint.
+    NotInJoint,
+}
+
+impl fmt::Display for ConfChangeRefusalReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfChangeRefusalReason::Pending {
+                pending_index,
+                applied,
+            } => write!(
+                f,
+                "possible unapplied conf change at index {pending_index} (applied to {applied})"
+            ),
+            ConfChangeRefusalReason::MustLeaveJointFirst => {
+                f.write_str("must transition out of joint config first")
+            }
+            ConfChangeRefusalReason::NotInJoint => {
+                f.write_str("not in joint state; refusing empty conf change")
+            }
+        }
+    }
+}
+
+/// A configuration change the leader refused, and where its empty replacement went in the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConfChangeRefusal {
+    /// The log index of the empty entry that took the change's place.
+    pub index: u64,
+    /// Why the change was refused.
+    pub reason: ConfChangeRefusalReason,
+}
+
 /// The Raft state machine of one node.
 pub(crate) struct Raft<S: Storage> {
     pub(crate) id: u64,
@@ -111,6 +159,8 @@ pub(crate) struct Raft<S: Storage> {
     /// be proposed once the applied index reaches it.
     pub(crate) pending_conf_index: u64,
     disable_conf_change_validation: bool,
+    /// The most recent configuration change proposed on this node that the leader refused.
+    pub(crate) conf_change_refusal: Option<ConfChangeRefusal>,
     /// Payload bytes of the leader's uncommitted tail (an estimate that never overestimates).
     uncommitted_size: u64,
     pub(crate) read_only: ReadOnly,
@@ -155,6 +205,7 @@ impl<S: Storage> Raft<S> {
             lead_transferee: NONE,
             pending_conf_index: 0,
             disable_conf_change_validation: c.disable_conf_change_validation,
+            conf_change_refusal: None,
             uncommitted_size: 0,
             read_only: ReadOnly::new(c.read_only_option),
             election_elapsed: 0,

@@ -210,6 +210,22 @@ pub fn msg(t: MessageType, from: u64, to: u64, term: u64) -> Message {
     m
 }
 
+/// Everything observable about a node (status, progress, configuration, log end, pending work
+/// and persisted state), to compare before and after a refused input.
+pub fn fingerprint(n: &Node) -> String {
+    use raft_core::Storage;
+    let st = n.status();
+    format!(
+        "{:?}|{:?}|{}|{}|{:?}|{:?}",
+        st.basic,
+        st.progress,
+        st.config,
+        n.last_index(),
+        n.has_ready(),
+        n.store().initial_state()
+    )
+}
+
 /// The messages of one Ready (handling it as a host would).
 pub fn take_msgs(node: &mut Node) -> Vec<Message> {
     handle_ready(node).0

@@ -30,16 +30,7 @@ use datadriven::Directive;
 /// Files that wait for a feature of a later milestone, with that feature. They still run: a
 /// failure is reported as pending and not counted, but a pass is counted as a failure so that
 /// this list can only shrink (remove the entry once its feature lands).
-const PENDING: &[(&str, &str)] = &[
-    (
-        "interaction/async_storage_writes.txt",
-        "async storage writes",
-    ),
-    (
-        "interaction/async_storage_writes_append_aba_race.txt",
-        "async storage writes",
-    ),
-];
+const PENDING: &[(&str, &str)] = &[];
 
 /// The corpus folders and the harness each needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
