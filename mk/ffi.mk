@@ -130,12 +130,12 @@ $(FFI_OUT)/hooks/test_poison_plain: $(FFI_CTEST_DIR)/test_poison.c $(FFI_CTEST_D
 	@mkdir -p $(dir $@)
 	$(FFI_CC) $(FFI_CFLAGS) $< -o $@ $(FFI_HOOKS_LINK)
 
-ffi-c-asan: ffi-build $(addprefix $(FFI_OUT)/asan/,$(FFI_CTESTS)) $(FFI_OUT)/hooks/test_poison
+ffi-c-asan: ffi-build ffi-hooks-build $(addprefix $(FFI_OUT)/asan/,$(FFI_CTESTS)) $(FFI_OUT)/hooks/test_poison
 	@set -e; for t in $(FFI_CTESTS); do \
 	    echo "== $$t (ASan+UBSan)"; $(FFI_ASAN_ENV) $(FFI_OUT)/asan/$$t; done
 	@echo "== test_poison (ASan+UBSan)"; $(FFI_ASAN_ENV) $(FFI_OUT)/hooks/test_poison
 
-ffi-c-valgrind: ffi-build $(addprefix $(FFI_OUT)/plain/,$(FFI_CTESTS)) $(FFI_OUT)/hooks/test_poison_plain
+ffi-c-valgrind: ffi-build ffi-hooks-build $(addprefix $(FFI_OUT)/plain/,$(FFI_CTESTS)) $(FFI_OUT)/hooks/test_poison_plain
 	@set -e; for t in $(FFI_CTESTS); do \
 	    echo "== $$t (valgrind)"; $(FFI_VALGRIND) $(FFI_OUT)/plain/$$t; done
 	@echo "== test_poison (valgrind)"; $(FFI_VALGRIND) $(FFI_OUT)/hooks/test_poison_plain
