@@ -387,7 +387,9 @@ ffi_fn! {
     /// contents move back into the node: afterwards its accessors return
     /// `RAFT_STATUS_READY_CONSUMED`; it must still be freed. A Ready from another node or an
     /// older Ready returns `RAFT_STATUS_READY_MISMATCH`, one already advanced
-    /// `RAFT_STATUS_READY_CONSUMED`; the node is unchanged in both cases.
+    /// `RAFT_STATUS_READY_CONSUMED`; the node and the Ready are unchanged in both cases. If the
+    /// node itself refuses the Ready (`RAFT_STATUS_MISUSE`), the node is unchanged but the
+    /// Ready counts as consumed.
     fn raft_node_advance(node: *mut raft_node, ready: *mut raft_ready) -> raft_status {
         // SAFETY: C promises live, exclusively used handles.
         unsafe {
