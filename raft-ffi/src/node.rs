@@ -570,3 +570,14 @@ const _: () = {
     assert!(raft_entry_type::ConfChange as i32 == EntryType::EntryConfChange as i32);
     assert!(raft_entry_type::ConfChangeV2 as i32 == EntryType::EntryConfChangeV2 as i32);
 };
+
+/// raft.h promises that `const raft_node *` / `const raft_ready *` / `const raft_storage *`
+/// calls may run concurrently on one handle and that handles may move between threads: that
+/// holds only while the wrapped Rust types are `Send + Sync`.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<RawNode<MemoryStorage>>();
+    send_sync::<raft_core::Ready>();
+    send_sync::<MemoryStorage>();
+    send_sync::<raft_core::Config>();
+};
