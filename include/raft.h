@@ -270,7 +270,8 @@ typedef struct raft_config raft_config;
 // `raft_node_propose_remove_node`, `raft_node_step`, `raft_node_has_ready`, `raft_node_ready`,
 // `raft_node_advance`, `raft_node_apply_conf_change`, `raft_node_conf_state`,
 // `raft_node_report_unreachable`, `raft_node_report_snapshot`, `raft_node_transfer_leader`,
-// `raft_node_basic_status`, `raft_node_storage`.
+// `raft_node_forget_leader`, `raft_node_read_index`, `raft_node_basic_status`,
+// `raft_node_storage`.
 typedef struct raft_node raft_node;
 
 // A batch of work the node hands to the host (etcd's `Ready`). Opaque.
@@ -290,7 +291,8 @@ typedef struct raft_node raft_node;
 // Methods: `raft_ready_free`, `raft_ready_hard_state`, `raft_ready_soft_state`,
 // `raft_ready_must_sync`, `raft_ready_entries_len`, `raft_ready_entry`,
 // `raft_ready_committed_entries_len`, `raft_ready_committed_entry`,
-// `raft_ready_messages_len`, `raft_ready_message`, `raft_ready_snapshot`, `raft_ready_encode`.
+// `raft_ready_messages_len`, `raft_ready_message`, `raft_ready_snapshot`,
+// `raft_ready_read_states_len`, `raft_ready_read_state`, `raft_ready_encode`.
 typedef struct raft_ready raft_ready;
 
 // The library's in-memory Raft log storage (etcd's MemoryStorage). Opaque.
@@ -431,6 +433,20 @@ typedef struct raft_snapshot_view {
     // Length of `data`.
     size_t data_len;
 } raft_snapshot_view;
+
+// A linearizable read that is now answered (`raft_ready_read_state`): once the host has
+// applied up to `index`, it may serve the read identified by `request_ctx`.
+//
+// `request_ctx` is owned by the Ready it came from, valid until `raft_node_advance` or
+// `raft_ready_free` on it; NULL when `request_ctx_len` is 0.
+typedef struct raft_read_state {
+    // The commit index at which the read may be served once applied.
+    uint64_t index;
+    // The context passed to `raft_node_read_index`.
+    const uint8_t *request_ctx;
+    // Length of `request_ctx`.
+    size_t request_ctx_len;
+} raft_read_state;
 
 // A byte buffer the library allocated and the caller owns until it calls `raft_bytes_free`.
 // Never pass `data` to `free()`. An empty buffer is `{NULL, 0}`.
@@ -650,6 +666,19 @@ raft_status raft_node_report_snapshot(struct raft_node *node,
 // Asks the leader to hand leadership to `id` (ignored by followers and for unknown ids).
 RAFT_NODISCARD raft_status raft_node_transfer_leader(struct raft_node *node, uint64_t id);
 
+// Makes a follower forget its leader (etcd's ForgetLeader), for example when the host
+// knows the leader is gone; it will accept the next leader without waiting out the lease.
+RAFT_NODISCARD raft_status raft_node_forget_leader(struct raft_node *node);
+
+// Requests a linearizable read identified by `ctx` (copied; make it unique, for example a
+// request id). When the read's index is known it appears in a later Ready as a
+// `raft_read_state` with the same context (`raft_ready_read_state`); a request that cannot
+// be served (no leader yet) is dropped silently, as in etcd, so retry after a timeout.
+RAFT_NODISCARD
+raft_status raft_node_read_index(struct raft_node *node,
+                                 const uint8_t *ctx,
+                                 size_t ctx_len);
+
 // The node's id, term, vote, leader, role, commit index and applied index.
 RAFT_NODISCARD
 raft_status raft_node_basic_status(const struct raft_node *node,
@@ -724,6 +753,16 @@ RAFT_NODISCARD
 raft_status raft_ready_snapshot(const struct raft_ready *ready,
                                 struct raft_snapshot_view *out,
                                 bool *present);
+
+// Number of reads answered in this Ready (see `raft_node_read_index`).
+RAFT_NODISCARD raft_status raft_ready_read_states_len(const struct raft_ready *ready, size_t *out);
+
+// Answered read `i` (0-based): serve it once the application has applied `out->index`.
+// `out->request_ctx` is owned by the Ready.
+RAFT_NODISCARD
+raft_status raft_ready_read_state(const struct raft_ready *ready,
+                                  size_t i,
+                                  struct raft_read_state *out);
 
 // The whole Ready as one encoded `raftffi.Ready` message (schema in
 // `raft-ffi/proto/raft_ready.proto`), in a library-owned buffer the caller releases with

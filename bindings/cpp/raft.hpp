@@ -344,6 +344,12 @@ class Ready {
     [[nodiscard]] Result<raft_message> message(size_t i) const {
         return fetch<raft_message>([&](raft_message *out) { return raft_ready_message(p_.get(), i, out); });
     }
+    [[nodiscard]] Result<size_t> read_state_count() const {
+        return fetch<size_t>([&](size_t *out) { return raft_ready_read_states_len(p_.get(), out); });
+    }
+    [[nodiscard]] Result<raft_read_state> read_state(size_t i) const {
+        return fetch<raft_read_state>([&](raft_read_state *out) { return raft_ready_read_state(p_.get(), i, out); });
+    }
     /// The snapshot to install, if any.
     [[nodiscard]] Result<std::optional<raft_snapshot_view>> snapshot() const {
         raft_snapshot_view v{};
@@ -444,6 +450,11 @@ class Node {
         return done(raft_node_report_snapshot(p(), id, static_cast<int32_t>(status)));
     }
     [[nodiscard]] Result<void> transfer_leader(uint64_t id) { return done(raft_node_transfer_leader(p(), id)); }
+    [[nodiscard]] Result<void> forget_leader() { return done(raft_node_forget_leader(p())); }
+    /// Requests a linearizable read; the answer comes back as a Ready read state with `ctx`.
+    [[nodiscard]] Result<void> read_index(std::string_view ctx) {
+        return done(raft_node_read_index(p(), reinterpret_cast<const uint8_t *>(ctx.data()), ctx.size()));
+    }
     [[nodiscard]] Result<raft_basic_status> basic_status() const {
         raft_basic_status st{};
         raft_status s = raft_node_basic_status(p_.get(), &st);

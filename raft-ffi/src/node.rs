@@ -51,7 +51,8 @@ static NEXT_NODE_SERIAL: AtomicU64 = AtomicU64::new(1);
 /// `raft_node_propose_remove_node`, `raft_node_step`, `raft_node_has_ready`, `raft_node_ready`,
 /// `raft_node_advance`, `raft_node_apply_conf_change`, `raft_node_conf_state`,
 /// `raft_node_report_unreachable`, `raft_node_report_snapshot`, `raft_node_transfer_leader`,
-/// `raft_node_basic_status`, `raft_node_storage`.
+/// `raft_node_forget_leader`, `raft_node_read_index`, `raft_node_basic_status`,
+/// `raft_node_storage`.
 pub struct raft_node {
     state: HandleState,
     pub(crate) raw: RawNode<MemoryStorage>,
@@ -513,6 +514,33 @@ ffi_fn! {
         unsafe {
             node_mut(node, |n| {
                 n.raw.transfer_leader(id);
+                Ok(())
+            })
+        }
+    }
+}
+
+ffi_fn! {
+    /// Makes a follower forget its leader (etcd's ForgetLeader), for example when the host
+    /// knows the leader is gone; it will accept the next leader without waiting out the lease.
+    fn raft_node_forget_leader(node: *mut raft_node) -> raft_status {
+        // SAFETY: C promises a live, exclusively used handle.
+        unsafe { node_mut(node, |n| Ok(n.raw.forget_leader()?)) }
+    }
+}
+
+ffi_fn! {
+    /// Requests a linearizable read identified by `ctx` (copied; make it unique, for example a
+    /// request id). When the read's index is known it appears in a later Ready as a
+    /// `raft_read_state` with the same context (`raft_ready_read_state`); a request that cannot
+    /// be served (no leader yet) is dropped silently, as in etcd, so retry after a timeout.
+    fn raft_node_read_index(node: *mut raft_node, ctx: *const u8, ctx_len: usize) -> raft_status {
+        // SAFETY: C promises `ctx` readable for `ctx_len` bytes.
+        let bytes = Bytes::copy_from_slice(unsafe { slice(ctx, ctx_len)? });
+        // SAFETY: C promises a live, exclusively used handle.
+        unsafe {
+            node_mut(node, |n| {
+                n.raw.read_index(bytes);
                 Ok(())
             })
         }

@@ -9,8 +9,8 @@ use raft_core::Ready;
 use crate::handle::{free_raw, with_ref, write_out, Handle, HandleState};
 use crate::status::{raft_status, Failure};
 use crate::types::{
-    raft_bytes, raft_entry, raft_hard_state, raft_message, raft_role, raft_snapshot_view,
-    raft_soft_state,
+    raft_bytes, raft_entry, raft_hard_state, raft_message, raft_read_state, raft_role,
+    raft_snapshot_view, raft_soft_state,
 };
 
 /// A batch of work the node hands to the host (etcd's `Ready`). Opaque.
@@ -30,7 +30,8 @@ use crate::types::{
 /// Methods: `raft_ready_free`, `raft_ready_hard_state`, `raft_ready_soft_state`,
 /// `raft_ready_must_sync`, `raft_ready_entries_len`, `raft_ready_entry`,
 /// `raft_ready_committed_entries_len`, `raft_ready_committed_entry`,
-/// `raft_ready_messages_len`, `raft_ready_message`, `raft_ready_snapshot`, `raft_ready_encode`.
+/// `raft_ready_messages_len`, `raft_ready_message`, `raft_ready_snapshot`,
+/// `raft_ready_read_states_len`, `raft_ready_read_state`, `raft_ready_encode`.
 pub struct raft_ready {
     state: HandleState,
     /// The node that produced this Ready, and which of its Readies it is.
@@ -283,6 +284,45 @@ ffi_fn! {
             write_out(out, view);
             write_out(present, has);
         }
+        Ok(())
+    }
+}
+
+ffi_fn! {
+    /// Number of reads answered in this Ready (see `raft_node_read_index`).
+    fn raft_ready_read_states_len(ready: *const raft_ready, out: *mut usize) -> raft_status {
+        // SAFETY: C promises a live handle.
+        let v = unsafe { ready_ref(ready, |_, rd| Ok(rd.read_states.len()))? };
+        // SAFETY: macro checked non-NULL.
+        unsafe { write_out(out, v) };
+        Ok(())
+    }
+}
+
+ffi_fn! {
+    /// Answered read `i` (0-based): serve it once the application has applied `out->index`.
+    /// `out->request_ctx` is owned by the Ready.
+    fn raft_ready_read_state(ready: *const raft_ready, i: usize, out: *mut raft_read_state) -> raft_status {
+        // SAFETY: C promises a live handle.
+        let v = unsafe {
+            ready_ref(ready, |_, rd| {
+                let rs = rd
+                    .read_states
+                    .get(i)
+                    .ok_or_else(|| out_of_range("read state", i, rd.read_states.len()))?;
+                Ok(raft_read_state {
+                    index: rs.index,
+                    request_ctx: if rs.request_ctx.is_empty() {
+                        std::ptr::null()
+                    } else {
+                        rs.request_ctx.as_ptr()
+                    },
+                    request_ctx_len: rs.request_ctx.len(),
+                })
+            })?
+        };
+        // SAFETY: macro checked non-NULL.
+        unsafe { write_out(out, v) };
         Ok(())
     }
 }

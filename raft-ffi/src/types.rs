@@ -292,6 +292,22 @@ pub struct raft_message {
     pub data_len: usize,
 }
 
+/// A linearizable read that is now answered (`raft_ready_read_state`): once the host has
+/// applied up to `index`, it may serve the read identified by `request_ctx`.
+///
+/// `request_ctx` is owned by the Ready it came from, valid until `raft_node_advance` or
+/// `raft_ready_free` on it; NULL when `request_ctx_len` is 0.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct raft_read_state {
+    /// The commit index at which the read may be served once applied.
+    pub index: u64,
+    /// The context passed to `raft_node_read_index`.
+    pub request_ctx: *const u8,
+    /// Length of `request_ctx`.
+    pub request_ctx_len: usize,
+}
+
 /// A byte buffer the library allocated and the caller owns until it calls `raft_bytes_free`.
 /// Never pass `data` to `free()`. An empty buffer is `{NULL, 0}`.
 #[repr(C)]

@@ -33,6 +33,7 @@ struct Cluster {
         std::vector<uint8_t> bytes;
     };
     std::deque<Msg> queue;
+    std::vector<std::string> reads;  // contexts of answered reads, any node
 
     explicit Cluster(size_t n) {
         std::vector<uint64_t> voters;
@@ -56,6 +57,13 @@ struct Cluster {
         auto st = n.storage();
         ASSERT_TRUE(st.ok());
         ASSERT_TRUE(st.value().persist_ready(r).ok());
+        auto nreads = r.read_state_count();
+        ASSERT_TRUE(nreads.ok());
+        for (size_t i = 0; i < nreads.value(); i++) {
+            auto rs = r.read_state(i);
+            ASSERT_TRUE(rs.ok());
+            reads.emplace_back(reinterpret_cast<const char *>(rs.value().request_ctx), rs.value().request_ctx_len);
+        }
         auto count = r.message_count();
         ASSERT_TRUE(count.ok());
         for (size_t i = 0; i < count.value(); i++) {
@@ -252,6 +260,11 @@ TEST(Node, ClusterElectsReplicatesAndChangesMembership) {
     EXPECT_TRUE(c.node(1).propose_conf_change_v2({0x12, 0x02, 0x10, 0x03}).ok());
     c.pump();
 
+    ASSERT_TRUE(c.node(1).read_index("read-7").ok());
+    c.pump();
+    EXPECT_EQ(c.reads, std::vector<std::string>{"read-7"});
+    EXPECT_TRUE(c.node(3).forget_leader().ok());
+    EXPECT_EQ(c.node(3).basic_status().value().lead, 0u);
     EXPECT_TRUE(c.node(1).report_unreachable(2).ok());
     EXPECT_TRUE(c.node(1).report_snapshot(2, RAFT_SNAPSHOT_STATUS_FAILURE).ok());
     EXPECT_TRUE(c.node(1).transfer_leader(2).ok());

@@ -29,6 +29,10 @@ typedef struct {
     size_t cap;
     uint64_t applied_index;
     size_t snapshots_restored;
+    /* Reads answered to this node (raft_ready_read_state): how many, and the last one. */
+    size_t reads_answered;
+    uint64_t last_read_index;
+    char last_read_ctx[32];
 } app_state;
 
 typedef struct {
@@ -163,6 +167,20 @@ static bool cluster_handle_ready(cluster *c, size_t i) {
         for (size_t k = 0; k < snap.data_len / 8; k++) app_push(a, decode_u64(snap.data + 8 * k));
         a->applied_index = snap.index;
         a->snapshots_restored++;
+    }
+    /* Answered reads: a real host would serve them once it has applied last_read_index. */
+    size_t n_reads = 0;
+    if (raft_ready_read_states_len(rd, &n_reads) != RAFT_STATUS_OK) goto out;
+    for (size_t k = 0; k < n_reads; k++) {
+        raft_read_state rs;
+        if (raft_ready_read_state(rd, k, &rs) != RAFT_STATUS_OK) goto out;
+        app_state *a = &c->apps[i];
+        a->reads_answered++;
+        a->last_read_index = rs.index;
+        size_t len = rs.request_ctx_len < sizeof a->last_read_ctx - 1 ? rs.request_ctx_len
+                                                                      : sizeof a->last_read_ctx - 1;
+        memcpy(a->last_read_ctx, rs.request_ctx, len);
+        a->last_read_ctx[len] = '\0';
     }
     /* 2. send. */
     size_t n_msgs = 0;

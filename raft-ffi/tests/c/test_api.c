@@ -404,6 +404,30 @@ static void test_membership_plain_calls(void) {
     cluster_free(&c);
 }
 
+static void test_read_index_and_forget_leader(void) {
+    cluster c;
+    CHECK(elected(&c));
+    raft_basic_status lst;
+    CHECK_OK(raft_node_basic_status(c.nodes[0], &lst));
+    const char ctx[] = "read-1";
+    CHECK_OK(raft_node_read_index(c.nodes[0], (const uint8_t *)ctx, strlen(ctx)));
+    CHECK(cluster_pump(&c, 50));
+    CHECK(c.apps[0].reads_answered == 1);
+    CHECK(strcmp(c.apps[0].last_read_ctx, "read-1") == 0);
+    CHECK(c.apps[0].last_read_index == lst.commit);
+    CHECK_STATUS(raft_node_read_index(c.nodes[0], NULL, 4), RAFT_STATUS_NULL_ARGUMENT);
+    /* A follower forgets its leader; the leader itself ignores the request. */
+    CHECK_OK(raft_node_forget_leader(c.nodes[1]));
+    raft_basic_status st;
+    CHECK_OK(raft_node_basic_status(c.nodes[1], &st));
+    CHECK(st.lead == 0);
+    CHECK_OK(raft_node_forget_leader(c.nodes[0]));
+    CHECK_OK(raft_node_basic_status(c.nodes[0], &st));
+    CHECK(st.lead == 1 && st.role == RAFT_ROLE_LEADER);
+    CHECK(c.error == NULL);
+    cluster_free(&c);
+}
+
 int main(void) {
     RUN(test_version_macros_match_library);
     RUN(test_status_codes_are_fixed_and_described);
@@ -418,5 +442,6 @@ int main(void) {
     RUN(test_invalid_config);
     RUN(test_storage_and_restart);
     RUN(test_membership_plain_calls);
+    RUN(test_read_index_and_forget_leader);
     return finish();
 }
