@@ -21,7 +21,7 @@ help: ## List the targets
 TEST_PIECES := fmt-check lint rust-test doc \
   $(if $(wildcard mk/ffi.mk),ffi-test) $(if $(wildcard mk/python.mk),python-test) \
   $(if $(wildcard mk/sim.mk),sim-test) $(if $(wildcard mk/bench.mk),bench-smoke)
-DEMO_PIECES := rust-demo $(if $(wildcard mk/ffi.mk),ffi-demo)
+DEMO_PIECES := rust-demo $(if $(wildcard mk/python.mk),python-demo) $(if $(wildcard mk/ffi.mk),ffi-demo)
 
 .PHONY: test
 test: $(TEST_PIECES) ## Everything CI runs: format, lints, unit + property + doc tests, etcd conformance, C/C++ and Python suites

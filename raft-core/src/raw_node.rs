@@ -493,8 +493,10 @@ impl<S: Storage> RawNode<S> {
     /// produce new work (check [`RawNode::has_ready`]).
     ///
     /// Errors with `Misuse` (and changes nothing) when `rd` is not the Ready this node last
-    /// handed out.
-    pub fn advance(&mut self, rd: Ready) -> Result<()> {
+    /// handed out. Pass `&ready` rather than `ready` to keep it when that happens (for instance
+    /// to advance it on the node it really came from).
+    pub fn advance(&mut self, rd: impl std::borrow::Borrow<Ready>) -> Result<()> {
+        let rd = rd.borrow();
         if self.async_storage_writes {
             return Err(Error::Misuse(
                 "advance() must not be called with async storage writes; deliver the storage \

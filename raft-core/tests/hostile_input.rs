@@ -285,7 +285,7 @@ fn deeply_nested_responses_are_refused_not_overflowed() {
 fn advance_without_ready_and_ready_twice() {
     let mut n = leader();
     assert!(matches!(
-        n.advance(Default::default()),
+        n.advance(raft_core::Ready::default()),
         Err(Error::Misuse(_))
     ));
     n.propose(b"x".to_vec()).unwrap();
@@ -305,9 +305,15 @@ fn advance_with_another_nodes_ready() {
     let ra = a.ready().unwrap();
     let rb = b.ready().unwrap();
     let before = fingerprint(&a);
-    assert!(matches!(a.advance(rb), Err(Error::Misuse(_))));
+    assert!(matches!(a.advance(&rb), Err(Error::Misuse(_))));
     assert_eq!(before, fingerprint(&a));
+    // Nothing was lost: both Readys still advance on their own nodes.
     a.advance(ra).unwrap();
+    b.advance(&rb).unwrap();
+    assert!(
+        matches!(b.advance(&rb), Err(Error::Misuse(_))),
+        "a Ready advances once"
+    );
 }
 
 #[test]

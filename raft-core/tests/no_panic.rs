@@ -179,7 +179,7 @@ proptest! {
                 1 => { let _ = n.campaign(); }
                 2 => { let _ = n.propose(b"p".to_vec()); }
                 3 => { if held.is_none() { held = n.ready().ok(); } else { prop_assert!(n.ready().is_err()); } }
-                4 => { if let Some(rd) = held.take() { prop_assert!(n.advance(rd).is_ok()); } else { prop_assert!(n.advance(Default::default()).is_err()); } }
+                4 => { if let Some(rd) = held.take() { prop_assert!(n.advance(rd).is_ok()); } else { prop_assert!(n.advance(raft_core::Ready::default()).is_err()); } }
                 5 => n.report_unreachable(2),
                 6 => n.report_snapshot(3, raft_core::SnapshotStatus::Failure),
                 7 => n.transfer_leader(2),
