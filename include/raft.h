@@ -629,9 +629,8 @@ RAFT_NODISCARD raft_status raft_node_ready(struct raft_node *node, struct raft_r
 // contents move back into the node: afterwards its accessors return
 // `RAFT_STATUS_READY_CONSUMED`; it must still be freed. A Ready from another node or an
 // older Ready returns `RAFT_STATUS_READY_MISMATCH`, one already advanced
-// `RAFT_STATUS_READY_CONSUMED`; the node and the Ready are unchanged in both cases. If the
-// node itself refuses the Ready (`RAFT_STATUS_MISUSE`), the node is unchanged but the
-// Ready counts as consumed.
+// `RAFT_STATUS_READY_CONSUMED`; the node and the Ready are unchanged in both cases, and
+// so they are when the node refuses the Ready as out of order (`RAFT_STATUS_MISUSE`).
 RAFT_NODISCARD raft_status raft_node_advance(struct raft_node *node, struct raft_ready *ready);
 
 // Applies a committed membership change: `entry_type` and `data` are those of a committed

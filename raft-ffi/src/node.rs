@@ -388,9 +388,8 @@ ffi_fn! {
     /// contents move back into the node: afterwards its accessors return
     /// `RAFT_STATUS_READY_CONSUMED`; it must still be freed. A Ready from another node or an
     /// older Ready returns `RAFT_STATUS_READY_MISMATCH`, one already advanced
-    /// `RAFT_STATUS_READY_CONSUMED`; the node and the Ready are unchanged in both cases. If the
-    /// node itself refuses the Ready (`RAFT_STATUS_MISUSE`), the node is unchanged but the
-    /// Ready counts as consumed.
+    /// `RAFT_STATUS_READY_CONSUMED`; the node and the Ready are unchanged in both cases, and
+    /// so they are when the node refuses the Ready as out of order (`RAFT_STATUS_MISUSE`).
     fn raft_node_advance(node: *mut raft_node, ready: *mut raft_ready) -> raft_status {
         // SAFETY: C promises live, exclusively used handles.
         unsafe {
@@ -402,15 +401,26 @@ ffi_fn! {
                             "the ready was produced by another node",
                         ));
                     }
-                    let rd = r.take()?;
+                    r.inner()?;
                     if r.seq != n.ready_seq {
-                        r.put_back(rd);
                         return Err(Failure::new(
                             raft_status::ReadyMismatch,
                             "the ready is older than the node's latest ready",
                         ));
                     }
-                    Ok(n.raw.advance(rd)?)
+                    match n.raw.advance(r.inner()?) {
+                        Ok(()) => {
+                            drop(r.take()?);
+                            Ok(())
+                        }
+                        // Refused before the node accepted it: the Ready stays usable.
+                        Err(e @ raft_core::Error::Misuse(_)) => Err(e.into()),
+                        // Accepted, but one of the node's own follow-up steps failed.
+                        Err(e) => {
+                            drop(r.take()?);
+                            Err(e.into())
+                        }
+                    }
                 })
             })
         }

@@ -88,11 +88,6 @@ impl raft_ready {
     pub(crate) fn take(&mut self) -> Result<Ready, Failure> {
         self.inner.take().ok_or_else(consumed)
     }
-
-    pub(crate) fn put_back(&mut self, rd: Ready) {
-        debug_assert!(self.inner.is_none());
-        self.inner = Some(rd);
-    }
 }
 
 fn consumed() -> Failure {
