@@ -5,6 +5,11 @@ files. Your program feeds a :class:`Node` ticks, messages from peers and proposa
 back a :class:`Ready` saying what to persist, what to send and what to apply; you do those things
 and call :meth:`Node.advance`. See the README section "Using raft_core from Python".
 
+:class:`Cluster` runs a whole simulated cluster of these nodes in Rust, deterministically from a
+seed, with message loss, partitions, crashes and a safety checker after every step;
+:func:`simulate` runs thousands of seeded random workloads and :func:`replay` shows one again.
+See the README section "Cluster experiments in Python and Jupyter".
+
 Messages use etcd's ``raftpb`` wire format, so ``bytes(message)`` can be sent to peers written in
 Go (etcd/raft), Rust or C, and ``include/raft.proto`` in the source tree describes the bytes.
 """
@@ -19,13 +24,14 @@ from raft_core._enums import (
     Role,
 )
 from raft_core._native import (
+    Cluster,
     CompactedError,
     ConfChange,
     ConfChangeError,
     ConfChangeSingle,
     ConfChangeV2,
-    ConfigError,
     ConfState,
+    ConfigError,
     CorruptStateError,
     DecodeError,
     Entry,
@@ -36,13 +42,17 @@ from raft_core._native import (
     MemoryStorage,
     Message,
     MisuseError,
+    NoLeaderError,
     Node,
+    NodeView,
     PeerNotFoundError,
     Progress,
     ProposalDropped,
     RaftError,
     ReadState,
     Ready,
+    SafetyViolation,
+    SimReport,
     Snapshot,
     SnapshotOutOfDateError,
     SnapshotTemporarilyUnavailableError,
@@ -51,11 +61,16 @@ from raft_core._native import (
     StepError,
     StorageError,
     StorageRequestError,
+    TickStats,
+    TraceEvent,
     UnavailableError,
+    replay,
+    simulate,
     __version__,
 )
 
 __all__ = [
+    "Cluster",
     "CompactedError",
     "ConfChange",
     "ConfChangeError",
@@ -77,7 +92,9 @@ __all__ = [
     "Message",
     "MessageType",
     "MisuseError",
+    "NoLeaderError",
     "Node",
+    "NodeView",
     "PeerNotFoundError",
     "Progress",
     "ProgressState",
@@ -87,6 +104,8 @@ __all__ = [
     "ReadState",
     "Ready",
     "Role",
+    "SafetyViolation",
+    "SimReport",
     "Snapshot",
     "SnapshotOutOfDateError",
     "SnapshotTemporarilyUnavailableError",
@@ -95,6 +114,10 @@ __all__ = [
     "StepError",
     "StorageError",
     "StorageRequestError",
+    "TickStats",
+    "TraceEvent",
     "UnavailableError",
+    "replay",
+    "simulate",
     "__version__",
 ]

@@ -17,6 +17,7 @@ mod convert;
 mod enums;
 mod errors;
 mod node;
+mod sim;
 mod storage;
 mod wire;
 
@@ -29,5 +30,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     wire::register(m)?;
     node::register(m)?;
+    sim::register(m)?;
     Ok(())
 }
