@@ -589,3 +589,12 @@ def replay(
     snapshots: bool = ...,
     liveness_timeouts: int = ...,
 ) -> Cluster: ...
+
+# Test support: builds a SafetyViolation through the conversion real violations take.
+def _violation_for_test(
+    seed: int,
+    step: int,
+    invariant: str,
+    description: str,
+    events: list[tuple[int, int, int, int]],
+) -> SafetyViolation: ...
