@@ -417,6 +417,10 @@ class NodeView:
 
 @final
 class TraceEvent:
+    def __new__(
+        cls, step: int, tick: int, node: int, kind: str, term: int, detail: str = ""
+    ) -> TraceEvent: ...
+    def __reduce__(self) -> tuple[Any, tuple[int, int, int, str, int, str]]: ...
     @property
     def step(self) -> int: ...
     @property

@@ -729,7 +729,7 @@ pub(crate) struct PyTraceEvent {
     node: u64,
     /// What happened, as a snake_case name.
     #[pyo3(get)]
-    kind: &'static str,
+    kind: String,
     /// The node's term at the time (0: cluster-wide).
     #[pyo3(get)]
     term: u64,
@@ -744,7 +744,7 @@ impl From<TraceEvent> for PyTraceEvent {
             step: e.step,
             tick: e.tick,
             node: e.node,
-            kind: e.kind.as_str(),
+            kind: e.kind.as_str().to_owned(),
             term: e.term,
             detail: e.detail,
         }
@@ -753,13 +753,42 @@ impl From<TraceEvent> for PyTraceEvent {
 
 #[pymethods]
 impl PyTraceEvent {
+    #[new]
+    #[pyo3(
+        signature = (step, tick, node, kind, term, detail = String::new()),
+        text_signature = "(step, tick, node, kind, term, detail='')"
+    )]
+    fn new(step: u64, tick: u64, node: u64, kind: String, term: u64, detail: String) -> Self {
+        PyTraceEvent {
+            step,
+            tick,
+            node,
+            kind,
+            term,
+            detail,
+        }
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let e = slf.get();
+        let args = (
+            e.step,
+            e.tick,
+            e.node,
+            e.kind.clone(),
+            e.term,
+            e.detail.clone(),
+        );
+        (slf.get_type(), args).into_pyobject(slf.py())
+    }
+
     /// The event as a dict (one row of :meth:`Cluster.trace_frame`).
     fn as_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         d.set_item("step", self.step)?;
         d.set_item("tick", self.tick)?;
         d.set_item("node", self.node)?;
-        d.set_item("kind", self.kind)?;
+        d.set_item("kind", &self.kind)?;
         d.set_item("term", self.term)?;
         d.set_item("detail", &self.detail)?;
         Ok(d)

@@ -24,6 +24,8 @@ EXPECTED_BASES = {
     rc.MisuseError: (rc.RaftError,),
     rc.CorruptStateError: (rc.RaftError,),
     rc.InternalError: (rc.RaftError,),
+    rc.SafetyViolation: (rc.RaftError,),
+    rc.NoLeaderError: (rc.RaftError,),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import threading
 import time
 
@@ -119,3 +120,7 @@ def test_safety_violation_conversion() -> None:
     assert "step 6 tick 2 node 2 term 3 role_change" in text
     with pytest.raises(rc.RaftError):
         raise v
+    # Violations cross process boundaries (multiprocessing sweeps) intact.
+    again = pickle.loads(pickle.dumps(v))
+    assert type(again) is rc.SafetyViolation and str(again) == str(v)
+    assert (again.seed, again.step, again.last_events) == (v.seed, v.step, v.last_events)
