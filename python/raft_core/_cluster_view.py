@@ -60,8 +60,8 @@ def _role_spans(cluster: Cluster) -> tuple[dict[int, list[tuple[int, int, str]]]
             start, prev = current[node]
             if prev == role:
                 return
-            if tick > start:
-                spans.setdefault(node, []).append((start, tick, prev))
+            # Zero-length spans are kept: a campaign often starts and ends within one tick.
+            spans.setdefault(node, []).append((start, tick, prev))
         current[node] = (tick, role)
 
     for e in cluster.trace:
@@ -99,17 +99,25 @@ def plot(cluster: Cluster, ax: Any = None) -> Any:
         fig, ax = plt.subplots(figsize=(10, 1.0 + 0.6 * max(len(ids), 1)))
     else:
         fig = ax.figure
+    campaigning = ("pre_candidate", "candidate")
     for row, node in enumerate(ids):
-        for start, stop, role in spans[node]:
+        # Long spans first; campaigns on top, at least a third of a tick wide so they show.
+        ordered = sorted(spans[node], key=lambda span: span[2] in campaigning)
+        for start, stop, role in ordered:
+            width = stop - start
+            if role in campaigning:
+                width = max(width, 0.35)
+            elif width <= 0:
+                continue
             ax.broken_barh(
-                [(start, stop - start)],
+                [(start, width)],
                 (row - 0.4, 0.8),
                 facecolors=_ROLE_COLORS.get(role, "#ffffff"),
             )
     for e in cluster.trace:
         if e.kind == "leader_elected" and e.node in spans:
             row = ids.index(e.node)
-            ax.annotate(f"t{e.term}", (e.tick, row), ha="left", va="center", fontsize=8)
+            ax.annotate(f"term {e.term}", (e.tick + 0.5, row + 0.2), va="center", fontsize=8)
     # Commit index, scaled into each node's band, so progress is visible per node.
     commits: dict[int, list[tuple[int, int]]] = {}
     for e in cluster.trace:
@@ -121,6 +129,8 @@ def plot(cluster: Cluster, ax: Any = None) -> Any:
     top = max((c for pts in commits.values() for _, c in pts), default=0)
     for node, pts in commits.items():
         row = ids.index(node)
+        # From the start, and on to the end: the commit index holds between events.
+        pts = [(0, 0), *pts, (end, pts[-1][1])]
         xs = [t for t, _ in pts]
         ys = [row - 0.35 + 0.7 * (c / top if top else 0) for _, c in pts]
         ax.step(xs, ys, where="post", color="black", linewidth=0.8)

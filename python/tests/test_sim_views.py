@@ -58,7 +58,7 @@ def test_plot(cluster: rc.Cluster) -> None:
         # One role band per node at least, and a term label for each election.
         assert len(ax.collections) >= 5
         labels = {t.get_text() for t in ax.texts}
-        assert {f"t{term}" for term in cluster.leaders_by_term} <= labels
+        assert {f"term {term}" for term in cluster.leaders_by_term} <= labels
         fig2, ax2 = plt.subplots()
         assert cluster.plot(ax=ax2) is fig2
         plt.close(fig2)
