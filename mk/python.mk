@@ -39,6 +39,8 @@ python-test: python-venv ## Run the Python suite (pytest, mypy.stubtest, mypy on
 		--allowlist $(PY_ROOT)/python/tests/stubtest-allowlist.txt
 	cd $(PY_RUN) && $(PY_BIN)/python -m mypy --strict --config-file= \
 		$(PY_ROOT)/examples/python
+	# The installed package's own Python (the plotting and table helpers) against its stubs.
+	cd $(PY_RUN) && $(PY_BIN)/python -m mypy --strict --config-file= -p raft_core
 	$(PY_NOTEBOOKS)
 
 notebook-test: python-venv ## Execute the example notebooks (examples/notebooks) in a fresh venv

@@ -104,7 +104,7 @@ def plot(cluster: Cluster, ax: Any = None) -> Any:
         # Long spans first; campaigns on top, at least a third of a tick wide so they show.
         ordered = sorted(spans[node], key=lambda span: span[2] in campaigning)
         for start, stop, role in ordered:
-            width = stop - start
+            width: float = stop - start
             if role in campaigning:
                 width = max(width, 0.35)
             elif width <= 0:

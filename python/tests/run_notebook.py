@@ -18,7 +18,7 @@ from nbclient import NotebookClient
 def main() -> int:
     path = Path(sys.argv[1])
     timeout = int(sys.argv[2]) if len(sys.argv) > 2 else 300
-    nb = nbformat.read(path, as_version=4)
+    nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     # Plots render off-screen; the kernel is this venv's own Python.
     os.environ["MPLBACKEND"] = "Agg"
     client = NotebookClient(
