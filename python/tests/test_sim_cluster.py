@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 import raft_core as rc
@@ -199,3 +201,49 @@ def test_views_and_repr() -> None:
     assert repr(ev).startswith("TraceEvent(step=")
     html = c._repr_html_()
     assert html.count("<tr") == 5 and "<b>Cluster</b>" in html and "leader" in html
+
+
+def test_shared_between_threads() -> None:
+    c = rc.Cluster(3, seed=6)
+    c.run_until_leader(500)
+    start = c.now
+    errors: list[BaseException] = []
+
+    def runner() -> None:
+        try:
+            for _ in range(20):
+                c.run(10)
+                c.propose(b"t")
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    def reader() -> None:
+        try:
+            for _ in range(200):
+                assert len(c.nodes) == 3
+                _ = c.trace
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=runner) for _ in range(3)] + [
+        threading.Thread(target=reader)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert c.now == start + 3 * 20 * 10
+    c.run(5)
+    assert all(c.applied(v.id) == [b"t"] * 60 for v in c.nodes)
+
+
+def test_trace_limit_keeps_the_newest() -> None:
+    full = rc.Cluster(3, seed=2)
+    short = rc.Cluster(3, seed=2, trace_limit=5)
+    for c in (full, short):
+        c.run_until_leader(500)
+        c.propose(b"x")
+        c.run(10)
+    assert short.trace == full.trace[-5:]
+    assert short.trace_digest == full.trace_digest
