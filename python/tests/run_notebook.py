@@ -19,8 +19,9 @@ def main() -> int:
     path = Path(sys.argv[1])
     timeout = int(sys.argv[2]) if len(sys.argv) > 2 else 300
     nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
-    # Plots render off-screen; the kernel is this venv's own Python.
-    os.environ["MPLBACKEND"] = "Agg"
+    # The kernel is this venv's own Python, with ipykernel's inline matplotlib backend, so the
+    # figures are rendered to PNG as in Jupyter (no display needed).
+    os.environ.pop("MPLBACKEND", None)
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -31,7 +32,14 @@ def main() -> int:
     client.execute()
     took = time.monotonic() - start
     cells = sum(1 for c in nb.cells if c.cell_type == "code")
-    print(f"{path.name}: {cells} code cells ran without error in {took:.1f} s")
+    images = sum(
+        1
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "image/png" in o.get("data", {})
+    )
+    print(f"{path.name}: {cells} code cells ran without error in {took:.1f} s ({images} figures)")
     return 0
 
 

@@ -40,7 +40,11 @@ def test_longer_election_timeout_takes_longer() -> None:
 def test_deterministic() -> None:
     a = rc.simulate(range(20), ticks=100)
     b = rc.simulate(range(20), ticks=100)
-    assert (a.steps, a.ticks, a.time_to_leader_by_seed) == (b.steps, b.ticks, b.time_to_leader_by_seed)
+    assert (a.steps, a.ticks, a.time_to_leader_by_seed) == (
+        b.steps,
+        b.ticks,
+        b.time_to_leader_by_seed,
+    )
 
 
 def test_faulty_sweep_has_no_violations() -> None:
