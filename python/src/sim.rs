@@ -107,7 +107,23 @@ fn status_of(r: NodeRole) -> &'static str {
 /// The Python exception for a violation: a `SafetyViolation` whose attributes carry every
 /// field, and whose message ends with how to reproduce it.
 pub(crate) fn violation_to_py(py: Python<'_>, v: &CoreViolation) -> PyErr {
-    let err = SafetyViolation::new_err(v.to_string());
+    let mut shown = v.clone();
+    shown.reproduce = if v.reproduce.len() > MESSAGE_RECIPE_LIMIT {
+        format!(
+            "{} characters of Python, in this exception's .reproduce",
+            v.reproduce.len()
+        )
+    } else if v.reproduce.trim_end().contains('\n') {
+        // A script: one statement a line, indented under the heading.
+        format!(
+            "exec() this exception's .reproduce:\n      {}",
+            v.reproduce.trim_end().replace('\n', "\n      ")
+        )
+    } else {
+        v.reproduce.clone()
+    };
+    let msg = shown.to_string();
+    let err = SafetyViolation::new_err(msg);
     let fill = || -> PyResult<()> {
         let value = err.value(py);
         value.setattr("seed", v.seed)?;
@@ -181,19 +197,28 @@ impl PyCluster {
                 return Err(Failure::Broken(why.clone()));
             }
             let st = &mut *guard;
-            let first_violation = st.cluster.violation().is_none();
-            if let Some(c) = call {
-                if first_violation {
-                    st.calls.push(c);
+            let recorded = match call {
+                Some(c) if st.cluster.violation().is_none() => {
+                    record(&mut st.calls, format!("c.{c}"));
+                    true
                 }
-            }
+                _ => false,
+            };
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut st.cluster))) {
                 Ok(Ok(v)) => Ok(v),
                 Ok(Err(SimError::Violation(mut v))) => {
                     v.reproduce = recipe(&st.calls);
                     Err(Failure::Sim(SimError::Violation(v)))
                 }
-                Ok(Err(e)) => Err(Failure::Sim(e)),
+                Ok(Err(e)) => {
+                    // The call raised (e.g. a proposal without a leader) but may still have
+                    // moved the simulation (a step, a trace event): the replay makes it too and
+                    // swallows the same error.
+                    if let Some(last) = st.calls.last_mut().filter(|_| recorded) {
+                        *last = format!("try:\n    {last}\nexcept raft_core.RaftError:\n    pass");
+                    }
+                    Err(Failure::Sim(e))
+                }
                 Err(payload) => {
                     let what = panic_text(payload.as_ref());
                     st.broken = Some(what.clone());
@@ -214,15 +239,34 @@ impl PyCluster {
     }
 }
 
-/// The Python statements that replay a cluster's calls.
-fn recipe(calls: &[String]) -> String {
-    let mut out = String::from("import raft_core; ");
-    for (i, c) in calls.iter().enumerate() {
-        if i == 0 {
-            out.push_str(&format!("c = {c}"));
-        } else {
-            out.push_str(&format!("; c.{c}"));
+/// Appends a statement to the recipe; consecutive `c.run(a)`, `c.run(b)` become
+/// `c.run(a + b)`, which does exactly the same, so a notebook that runs tick by tick keeps a
+/// short recipe.
+fn record(calls: &mut Vec<String>, call: String) {
+    let ticks = |c: &str| {
+        c.strip_prefix("c.run(")
+            .and_then(|r| r.strip_suffix(')'))
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    if let (Some(more), Some(last)) = (ticks(&call), calls.last_mut()) {
+        if let Some(sum) = ticks(last).and_then(|before| before.checked_add(more)) {
+            *last = format!("c.run({sum})");
+            return;
         }
+    }
+    calls.push(call);
+}
+
+/// Recipes longer than this are left out of the exception's message (they stay in
+/// `.reproduce`), so a long session does not print pages.
+const MESSAGE_RECIPE_LIMIT: usize = 2000;
+
+/// The Python script (for `exec`) that replays a cluster's calls.
+fn recipe(calls: &[String]) -> String {
+    let mut out = String::from("import raft_core\n");
+    for c in calls {
+        out.push_str(c);
+        out.push('\n');
     }
     out
 }
@@ -306,7 +350,7 @@ impl PyCluster {
         let built = py.detach(|| {
             std::panic::catch_unwind(|| sim::Cluster::new(cfg)).map_err(|p| panic_text(p.as_ref()))
         });
-        let calls = vec![call];
+        let calls = vec![format!("c = {call}")];
         match built {
             Ok(Ok(cluster)) => Ok(PyCluster {
                 state: Mutex::new(ClusterState {
@@ -1103,7 +1147,7 @@ fn replay(py: Python<'_>, seed: u64, params: Option<&Bound<'_, PyDict>>) -> PyRe
     Ok(PyCluster {
         state: Mutex::new(ClusterState {
             cluster,
-            calls: vec![replay_call(seed, &p)],
+            calls: vec![format!("c = {}", replay_call(seed, &p))],
             broken: None,
         }),
     })

@@ -172,9 +172,11 @@ def test_liveness_violation_raises_safety_violation_with_recipe() -> None:
     assert v.seed == 4
     assert v.step > 0
     assert v.last_events and all(isinstance(e, rc.TraceEvent) for e in v.last_events)
-    assert "raft_core.Cluster(3, seed=4" in v.reproduce
-    assert "c.partition([1], [2], [3])" in v.reproduce
-    assert v.reproduce in str(v)
+    lines = v.reproduce.splitlines()
+    assert lines[0] == "import raft_core"
+    assert lines[1].startswith("c = raft_core.Cluster(3, seed=4")
+    assert lines[2:] == ["c.partition([1], [2], [3])", "c.run(50)", "c.check_liveness(0)"]
+    assert "exec() this exception's .reproduce:\n      import raft_core\n      c = " in str(v)
     # The cluster stays stopped there, and says so.
     assert c.violation is not None and c.violation.step == v.step
     with pytest.raises(rc.SafetyViolation):
@@ -247,3 +249,23 @@ def test_trace_limit_keeps_the_newest() -> None:
         c.run(10)
     assert short.trace == full.trace[-5:]
     assert short.trace_digest == full.trace_digest
+
+
+def test_recipe_merges_runs_and_long_recipes_stay_out_of_the_message() -> None:
+    c = rc.Cluster(3, seed=4)
+    c.partition([1], [2], [3])
+    for _ in range(30):
+        c.run(1)
+    for i in range(150):
+        with pytest.raises(rc.ProposalDropped):
+            c.propose(b"%d" % i)
+    with pytest.raises(rc.SafetyViolation) as info:
+        c.check_liveness(0)
+    v = info.value
+    assert "\nc.run(30)\n" in v.reproduce
+    assert "try:\n    c.propose(b'7')\nexcept raft_core.RaftError:\n    pass\n" in v.reproduce
+    assert len(v.reproduce) > 2000
+    assert v.reproduce not in str(v) and "in this exception's .reproduce" in str(v)
+    with pytest.raises(rc.SafetyViolation) as again:
+        exec(v.reproduce, {})  # noqa: S102 - the recipe is ours
+    assert again.value.step == v.step
