@@ -128,3 +128,42 @@ def test_safety_violation_conversion() -> None:
     again = pickle.loads(pickle.dumps(v))
     assert type(again) is rc.SafetyViolation and str(again) == str(v)
     assert (again.seed, again.step, again.last_events) == (v.seed, v.step, v.last_events)
+
+
+def test_stub_keywords_are_the_accepted_ones() -> None:
+    # The stub lists simulate()'s keywords by hand; each one must be accepted at runtime, and
+    # each must change nothing for an empty seed list.
+    import ast
+    import importlib.resources
+
+    stub = importlib.resources.files("raft_core").joinpath("_native.pyi").read_text()
+    funcs = {
+        node.name: node
+        for node in ast.parse(stub).body
+        if isinstance(node, ast.FunctionDef) and node.name in ("simulate", "replay")
+    }
+    assert set(funcs) == {"simulate", "replay"}
+    sample = {
+        "faults": True,
+        "sizes": [3],
+        "max_learners": 1,
+        "pre_vote": None,
+        "check_quorum": False,
+        "election_tick": 10,
+        "max_heartbeat_tick": 2,
+        "ticks": 10,
+        "proposal_rate": 0.5,
+        "max_loss": 0.1,
+        "max_duplicate": 0.1,
+        "max_delay": 2,
+        "partitions": True,
+        "crashes": True,
+        "churn": True,
+        "snapshots": True,
+        "liveness_timeouts": 5,
+    }
+    for func in funcs.values():
+        assert [a.arg for a in func.args.kwonlyargs] == list(sample)
+    r = rc.simulate([], **sample)  # type: ignore[arg-type]
+    assert r.seeds_run == 0 and r.time_to_leader.count == 0
+    assert rc.replay(1, **sample).seed == 1  # type: ignore[arg-type]
