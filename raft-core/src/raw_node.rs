@@ -74,10 +74,43 @@ struct ReadyToken {
 struct PendingAdvance {
     /// Messages this node addressed to itself (append acks, votes), to step once durable.
     self_msgs: Vec<Message>,
-    /// The stability notice (`MsgStorageAppendResp`) for what the Ready handed out.
-    stable: Option<Message>,
+    /// The stability notice (`MsgStorageAppendResp`) for what the Ready handed out, as its
+    /// fields rather than a whole message, which would make every idle node larger.
+    stable: Option<StableMark>,
     /// The committed entries the Ready handed out for applying.
     applied: Option<AppliedBatch>,
+}
+
+/// What becomes durable once a Ready is persisted: entries up to `(log_term, index)` written
+/// under `term`, and possibly a snapshot.
+#[derive(Debug)]
+struct StableMark {
+    term: u64,
+    index: u64,
+    log_term: u64,
+    snapshot: Option<Box<Snapshot>>,
+}
+
+impl StableMark {
+    fn of(m: &Message) -> Self {
+        StableMark {
+            term: m.term,
+            index: m.index,
+            log_term: m.log_term,
+            snapshot: m.snapshot.clone(),
+        }
+    }
+
+    fn into_message(self, to: u64) -> Message {
+        let mut m = Message::of_type(MessageType::MsgStorageAppendResp);
+        m.to = to;
+        m.from = LOCAL_APPEND_THREAD;
+        m.term = self.term;
+        m.index = self.index;
+        m.log_term = self.log_term;
+        m.snapshot = self.snapshot;
+        m
+    }
 }
 
 /// What applying a batch of committed entries means for the node's bookkeeping.
@@ -470,7 +503,7 @@ impl<S: Storage> RawNode<S> {
                     rd.messages.push(m);
                 }
             }
-            pending.stable = append_resp;
+            pending.stable = append_resp.as_ref().map(StableMark::of);
             pending.applied = applied;
         }
 
@@ -543,8 +576,8 @@ impl<S: Storage> RawNode<S> {
         }
         // Hand the (now empty) buffer back so the next round reuses its capacity.
         self.pending.self_msgs = self_msgs;
-        if let Some(m) = self.pending.stable.take() {
-            if let Err(e) = self.raft.step(m) {
+        if let Some(mark) = self.pending.stable.take() {
+            if let Err(e) = self.raft.step(mark.into_message(self.raft.id)) {
                 first_err.get_or_insert(e);
             }
         }
