@@ -14,6 +14,7 @@ fn env_u64(name: &str, default: u64) -> u64 {
 }
 
 #[test]
+#[ignore = "long: run by `make sim-test` (optimized, with debug assertions)"]
 fn seed_sweep_has_no_violations() {
     let n = env_u64("SIM_SEEDS", 2_000);
     let start = env_u64("SIM_SEED_START", 0);
@@ -32,5 +33,9 @@ fn seed_sweep_has_no_violations() {
         report.violations[0]
     );
     // The sweep must actually exercise the protocol.
-    assert!(report.elections >= n, "too few elections: {}", report.elections);
+    assert!(
+        report.elections >= n,
+        "too few elections: {}",
+        report.elections
+    );
 }

@@ -513,6 +513,46 @@ impl Checker {
         Ok(())
     }
 
+    /// For a leader's committed entry: no voter lacking it may have a log at least as up to
+    /// date as a quorum's. `logs` gives each voter's last (term, index) and whether it holds
+    /// the entry.
+    pub(crate) fn electable_without(
+        &mut self,
+        leader: u64,
+        index: u64,
+        cfg: &crate::tracker::TrackerConfig,
+        logs: &BTreeMap<u64, ((u64, u64), bool)>,
+    ) -> Check {
+        self.checks += 1;
+        let is_quorum = |set: &dyn Fn(u64) -> bool| {
+            let maj = |ids: &std::collections::BTreeSet<u64>| {
+                ids.is_empty() || ids.iter().filter(|&&id| set(id)).count() > ids.len() / 2
+            };
+            maj(cfg.voters.incoming.ids()) && maj(cfg.voters.outgoing.ids())
+        };
+        for id in cfg.voters.ids() {
+            let Some(&(last_c, holds)) = logs.get(&id) else {
+                continue;
+            };
+            if holds {
+                continue;
+            }
+            let electors = |v: u64| logs.get(&v).is_some_and(|&(last_v, _)| last_c >= last_v);
+            if is_quorum(&electors) {
+                return breach(
+                    Invariant::ElectableWithoutCommitted,
+                    id,
+                    format!(
+                        "node {id} lacks entry {index} committed by leader {leader}, yet its log \
+                         (last {}@{}) is as up to date as a quorum of {:?}",
+                        last_c.1, last_c.0, cfg.voters
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// The number of distinct terms that had a leader.
     pub(crate) fn leader_terms(&self) -> usize {
         self.leader_of.len()
@@ -531,5 +571,7 @@ fn stored_entries(storage: &MemoryStorage) -> Vec<Entry> {
     if last < first {
         return Vec::new();
     }
-    storage.entries(first, last + 1, u64::MAX).unwrap_or_default()
+    storage
+        .entries(first, last + 1, u64::MAX)
+        .unwrap_or_default()
 }

@@ -296,8 +296,7 @@ impl Cluster {
             (c.cfg.voters as u64 + 1..=(c.cfg.voters + c.cfg.learners) as u64).collect();
         let storage = bootstrap_storage(&voters, &learners);
         for &id in voters.iter().chain(&learners) {
-            c.create_node(id, storage.clone())
-                .map_err(|b| c.fail(b))?;
+            c.create_node(id, storage.clone()).map_err(|b| c.fail(b))?;
         }
         let ids: Vec<u64> = c.hosts.keys().copied().collect();
         for &id in &ids {
@@ -529,7 +528,12 @@ impl Cluster {
                 h.app = app;
                 h.traced_role = None;
             }
-            self.event(id, EventKind::Restart, term, format!("applied={}", snap.index()));
+            self.event(
+                id,
+                EventKind::Restart,
+                term,
+                format!("applied={}", snap.index()),
+            );
             self.process(id)
         })();
         r.map_err(|b| self.fail(b))?;
@@ -681,7 +685,7 @@ impl Cluster {
                     self.event(0, EventKind::Liveness, 0, format!("ok after {took} ticks"));
                     return Ok(took);
                 }
-                if last_try.is_none_or(|t| self.now - t >= retry) {
+                if last_try.map_or(true, |t| self.now - t >= retry) {
                     last_try = Some(self.now);
                     match self.propose_to(leader, &marker) {
                         Ok(()) | Err(SimError::ProposalDropped) => {}
@@ -921,10 +925,7 @@ impl Cluster {
 
     /// Handles every Ready node `id` has, the way the crate documentation's host loop does.
     fn process(&mut self, id: u64) -> Check {
-        let mut guard = 0;
         loop {
-            guard += 1;
-            if guard > 10000 { panic!("DEBUG process loop {id} {:?}", self.hosts.get(&id).and_then(|h| h.node.as_ref())); }
             let Some(host) = self.hosts.get_mut(&id) else {
                 return Ok(());
             };
@@ -955,7 +956,11 @@ impl Cluster {
         }
     }
 
-    fn handle_ready(&mut self, id: u64, node: &mut RawNode<MemoryStorage>) -> Result<ReadyOutcome, Breach> {
+    fn handle_ready(
+        &mut self,
+        id: u64,
+        node: &mut RawNode<MemoryStorage>,
+    ) -> Result<ReadyOutcome, Breach> {
         let role = node.state();
         let term = node.term();
         let mut rd = node.ready().map_err(|e| refusal(id, "ready", e))?;
@@ -1020,7 +1025,12 @@ impl Cluster {
             }
             self.stats.snapshots_installed += 1;
             self.checker.on_apply_snapshot(id, index, digest)?;
-            self.event(id, EventKind::SnapshotInstalled, term, format!("index={index}"));
+            self.event(
+                id,
+                EventKind::SnapshotInstalled,
+                term,
+                format!("index={index}"),
+            );
         }
         let committed = std::mem::take(&mut rd.committed_entries);
         let mut last_applied = None;
@@ -1236,10 +1246,7 @@ impl Cluster {
     /// checker's per-step invariants over the nodes touched and every leader.
     fn end_step(&mut self, touched: &[u64]) -> Result<(), SimError> {
         let mut touched: BTreeSet<u64> = touched.iter().copied().collect();
-        let mut guard = 0;
         while !self.snap_reports.is_empty() {
-            guard += 1;
-            if guard > 10000 { panic!("DEBUG snap loop"); }
             for (leader, to, status) in std::mem::take(&mut self.snap_reports) {
                 if let Some(n) = self.hosts.get_mut(&leader).and_then(|h| h.node.as_mut()) {
                     n.report_snapshot(to, status);
@@ -1275,7 +1282,58 @@ impl Cluster {
         for id in touched {
             self.observe(id).map_err(|b| self.fail(b))?;
         }
-        self.check_quorum_logs().map_err(|b| self.fail(b))
+        self.check_quorum_logs().map_err(|b| self.fail(b))?;
+        self.check_more_up_to_date().map_err(|b| self.fail(b))
+    }
+
+    /// MoreUpToDateCorrectInv over every pair of persisted logs: if node `i`'s log is at least
+    /// as up to date as node `j`'s, it holds `j`'s last committed entry (and so, by Log
+    /// Matching, all of `j`'s committed prefix). Otherwise `i` could be elected with `j`'s vote
+    /// and overwrite committed entries.
+    fn check_more_up_to_date(&mut self) -> Check {
+        // (id, last (index, term), commit (index, term), snapshot index) per persisted log.
+        let logs: Vec<PersistedLog<'_>> = self
+            .hosts
+            .iter()
+            .filter(|(_, h)| h.life != Life::Removed)
+            .filter_map(|(&id, h)| {
+                let s = match (&h.node, &h.disk) {
+                    (Some(n), _) => n.store(),
+                    (None, Some(d)) => d,
+                    (None, None) => return None,
+                };
+                let last = s.last_index().ok()?;
+                let last_term = s.term(last).ok()?;
+                let commit = s.hard_state().commit;
+                let commit_term = s.term(commit).ok()?;
+                let snap = s.snapshot().map(|x| x.index()).unwrap_or(0);
+                Some((id, (last_term, last), (commit, commit_term), snap, s))
+            })
+            .collect();
+        self.checker.checks += 1;
+        for &(i, last_i, _, snap_i, store_i) in &logs {
+            for &(j, last_j, (c, ct), _, _) in &logs {
+                if i == j || c == 0 || last_i < last_j {
+                    continue;
+                }
+                let holds = match store_i.term(c) {
+                    Ok(t) => t == ct,
+                    Err(_) => snap_i >= c,
+                };
+                if !holds {
+                    return Err(Breach {
+                        invariant: Invariant::MoreUpToDate,
+                        node: i,
+                        description: format!(
+                            "node {i}'s log (last {}@{}) is at least as up to date as node \
+                             {j}'s (last {}@{}) but lacks its committed entry {c}@{ct}",
+                            last_i.1, last_i.0, last_j.1, last_j.0
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     fn observe(&mut self, id: u64) -> Check {
@@ -1291,7 +1349,12 @@ impl Cluster {
             .on_observe(id, role, term, commit, is_voter, n.store())?;
         let (traced_role, traced_commit) = (h.traced_role, h.traced_commit);
         if traced_role != Some(role) {
-            self.event(id, EventKind::RoleChange, term, NodeRole::of(role).as_str().into());
+            self.event(
+                id,
+                EventKind::RoleChange,
+                term,
+                NodeRole::of(role).as_str().into(),
+            );
             if role == StateRole::Leader {
                 self.event(id, EventKind::LeaderElected, term, String::new());
                 if self.stats.first_leader_tick.is_none() {
@@ -1348,7 +1411,21 @@ impl Cluster {
                     Err(_) => s.snapshot().map(|x| x.index()).unwrap_or(0) >= index,
                 }
             };
+            let mut logs = BTreeMap::new();
+            for id in cfg.voters.ids() {
+                let Some(s) = self.hosts.get(&id).and_then(|h| match (&h.node, &h.disk) {
+                    (Some(n), _) => Some(n.store()),
+                    (None, Some(d)) => Some(d),
+                    (None, None) => None,
+                }) else {
+                    continue;
+                };
+                let last = s.last_index().unwrap_or(0);
+                let last_term = s.term(last).unwrap_or(0);
+                logs.insert(id, ((last_term, last), holds(id)));
+            }
             self.checker.quorum_log(l, index, &cfg, holds)?;
+            self.checker.electable_without(l, index, &cfg, &logs)?;
         }
         Ok(())
     }
@@ -1455,6 +1532,10 @@ impl Cluster {
     }
 }
 
+/// A persisted log as MoreUpToDateCorrectInv sees it: id, last (term, index), commit (index,
+/// term), snapshot index, storage.
+type PersistedLog<'a> = (u64, (u64, u64), (u64, u64), u64, &'a MemoryStorage);
+
 fn check_network(n: &NetworkConfig) -> Result<(), SimError> {
     let ok = |p: f64| (0.0..=1.0).contains(&p);
     if !ok(n.loss) || !ok(n.duplicate) {
@@ -1464,7 +1545,9 @@ fn check_network(n: &NetworkConfig) -> Result<(), SimError> {
         )));
     }
     if n.max_delay > 1_000_000 {
-        return Err(SimError::InvalidConfig("max_delay above 1,000,000 ticks".into()));
+        return Err(SimError::InvalidConfig(
+            "max_delay above 1,000,000 ticks".into(),
+        ));
     }
     Ok(())
 }

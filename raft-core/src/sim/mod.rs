@@ -74,7 +74,8 @@ mod violation;
 pub use cluster::{Cluster, ClusterStats, NodeRole, NodeView, SimConfig};
 pub use net::NetworkConfig;
 pub use sweep::{
-    replay, run_seed, run_seed_with, seed_config, simulate, SeedOutcome, SimParams, SimReport, TickStats,
+    replay, run_seed, run_seed_with, seed_config, simulate, SeedOutcome, SimParams, SimReport,
+    TickStats,
 };
 pub use trace::{EventKind, TraceEvent};
 pub use violation::{Invariant, SafetyViolation, SimError};

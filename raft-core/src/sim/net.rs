@@ -115,10 +115,9 @@ impl Network {
     /// Drops every message from or to `id` (a crashed node's connections are gone) and returns
     /// them.
     pub(crate) fn purge(&mut self, id: u64) -> Vec<Message> {
-        let (gone, kept): (BTreeMap<_, _>, BTreeMap<_, _>) =
-            std::mem::take(&mut self.queue)
-                .into_iter()
-                .partition(|(_, m)| m.from == id || m.to == id);
+        let (gone, kept): (BTreeMap<_, _>, BTreeMap<_, _>) = std::mem::take(&mut self.queue)
+            .into_iter()
+            .partition(|(_, m)| m.from == id || m.to == id);
         self.queue = kept;
         gone.into_values().collect()
     }

@@ -14,7 +14,7 @@ impl SimRng {
     pub(crate) fn new(seed: u64) -> Self {
         // Mix the seed once so that nearby seeds (0, 1, 2, ...) start far apart.
         let mut r = SimRng {
-            state: seed ^ 0x5EED_0F_51_u64.rotate_left(17),
+            state: seed ^ 0x5EED_0F51_u64.rotate_left(17),
         };
         r.next_u64();
         r

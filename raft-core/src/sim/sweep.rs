@@ -237,10 +237,14 @@ pub fn simulate(seeds: &[u64], params: &SimParams) -> SimReport {
 /// The cluster configuration a seed picks within `params`.
 pub fn seed_config(seed: u64, params: &SimParams) -> Result<SimConfig, SimError> {
     if params.sizes.is_empty() || params.sizes.contains(&0) {
-        return Err(SimError::InvalidConfig("sizes must be non-empty and positive".into()));
+        return Err(SimError::InvalidConfig(
+            "sizes must be non-empty and positive".into(),
+        ));
     }
     if params.election_tick < 2 {
-        return Err(SimError::InvalidConfig("election_tick must be at least 2".into()));
+        return Err(SimError::InvalidConfig(
+            "election_tick must be at least 2".into(),
+        ));
     }
     // A stream of its own, so the configuration does not depend on how the run uses the
     // cluster's generator.

@@ -39,6 +39,14 @@ pub enum Invariant {
     /// TLA+ QuorumLogInv: the leader's committed entry is missing from every node of some
     /// quorum of its configuration.
     QuorumLog,
+    /// TLA+ MoreUpToDateCorrectInv: a log at least as up to date as another (last term, then
+    /// length) contains the other's committed prefix; otherwise it could win an election and
+    /// overwrite committed entries.
+    MoreUpToDate,
+    /// S4, checked ahead of time: a voter lacking the leader's committed entry has a log at
+    /// least as up to date as a quorum of voters, so it could be elected and overwrite the
+    /// entry (what happens in Figure 8 of the Raft paper).
+    ElectableWithoutCommitted,
     /// L1: a learner (or a node outside the configuration) campaigned.
     LearnerCampaign,
     /// The library refused a message from a correct peer in a way etcd would panic on, or
@@ -66,6 +74,8 @@ impl Invariant {
             SnapshotMonotone => "snapshot_monotone",
             PersistBeforeSend => "persist_before_send",
             QuorumLog => "quorum_log",
+            MoreUpToDate => "more_up_to_date",
+            ElectableWithoutCommitted => "electable_without_committed",
             LearnerCampaign => "learner_campaign",
             LibraryRefusal => "library_refusal",
             Liveness => "liveness",
@@ -89,6 +99,8 @@ impl Invariant {
             SnapshotMonotone,
             PersistBeforeSend,
             QuorumLog,
+            MoreUpToDate,
+            ElectableWithoutCommitted,
             LearnerCampaign,
             LibraryRefusal,
             Liveness,
