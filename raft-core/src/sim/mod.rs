@@ -50,12 +50,15 @@
 //!
 //! let mut c = Cluster::new(SimConfig { voters: 5, seed: 7, ..SimConfig::default() })?;
 //! let leader = c.run_until_leader(500)?;
-//! c.set_network(NetworkConfig { loss: 0.1, duplicate: 0.05, max_delay: 3 })?;
 //! c.propose(b"x=1")?;
+//! c.run(5)?; // committed and applied everywhere on a perfect network
+//! c.set_network(NetworkConfig { loss: 0.1, duplicate: 0.05, max_delay: 3 })?;
 //! c.partition(&[vec![leader]]);
 //! c.run(200)?;
+//! assert_ne!(c.leader(), Some(leader)); // the majority side elected someone else
 //! c.heal();
 //! c.check_liveness(300)?;
+//! // Committed entries survive the leader change; every node applied x=1.
 //! assert!(c.nodes().iter().all(|n| c.applied(n.id).unwrap().contains(&b"x=1".to_vec())));
 //! # Ok::<(), raft_core::sim::SimError>(())
 //! ```
