@@ -48,6 +48,7 @@ fn commit_of_previous_term_entry_is_caught() {
             Invariant::CommittedEntryChanged,
             Invariant::QuorumLog,
             Invariant::MoreUpToDate,
+            Invariant::ElectableWithoutCommitted,
             Invariant::LibraryRefusal,
         ],
     );
@@ -83,6 +84,7 @@ fn truncation_on_stale_append_is_caught() {
         &[
             Invariant::QuorumLog,
             Invariant::MoreUpToDate,
+            Invariant::ElectableWithoutCommitted,
             Invariant::LeaderCompleteness,
             Invariant::StateMachineSafety,
             Invariant::CommittedEntryChanged,
