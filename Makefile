@@ -25,7 +25,7 @@ help: ## List the targets
 TEST_PIECES := fmt-check lint rust-test doc \
   $(if $(wildcard mk/ffi.mk),ffi-test) $(if $(wildcard mk/python.mk),python-test) \
   $(if $(wildcard mk/sim.mk),sim-test) $(if $(wildcard mk/bench.mk),bench-smoke)
-DEMO_PIECES := rust-demo $(if $(wildcard mk/python.mk),python-demo) $(if $(wildcard mk/ffi.mk),ffi-demo)
+DEMO_PIECES := rust-demo $(if $(wildcard mk/sim.mk),sim-demo) $(if $(wildcard mk/ffi.mk),ffi-demo) $(if $(wildcard mk/python.mk),python-demo)
 
 .PHONY: test
 test: $(TEST_PIECES) ## Everything CI runs: format, lints, unit + property + doc tests, etcd conformance, C/C++ and Python suites
@@ -56,7 +56,8 @@ conformance: ## Run etcd's own scenario tests against raft-core (ETCD_RAFT_TESTD
 
 .PHONY: explore
 explore: ## Property tests with random seeds and 20x the cases (prints the seed of any failure)
-	PROPTEST_RNG_SEED= PROPTEST_CASES=20000 $(CARGO) test -p raft-core --release \
+	PROPTEST_RNG_SEED= PROPTEST_CASES=20000 CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true \
+	  $(CARGO) test -p raft-core --release \
 	  --test no_panic --test quorum_props --test confchange_props --test wire_schema --test storage
 
 .PHONY: doc

@@ -14,6 +14,7 @@ mod raft_log;
 mod raw_node;
 mod read_only;
 mod rng;
+pub mod sim;
 mod status;
 mod storage;
 pub mod tracker;

@@ -67,12 +67,50 @@ struct ReadyToken {
 }
 
 /// Work that etcd queues as self-addressed messages when a Ready is accepted and performs on
-/// advance: acknowledging our own appends and votes, marking entries stable, marking entries
-/// applied.
+/// advance, in this order: our own acknowledgements and votes, marking entries stable, marking
+/// entries applied. Kept in place between rounds so a steady stream of Readys allocates nothing
+/// for it.
+#[derive(Debug, Default)]
+struct PendingAdvance {
+    /// Messages this node addressed to itself (append acks, votes), to step once durable.
+    self_msgs: Vec<Message>,
+    /// The stability notice (`MsgStorageAppendResp`) for what the Ready handed out, as its
+    /// fields rather than a whole message, which would make every idle node larger.
+    stable: Option<StableMark>,
+    /// The committed entries the Ready handed out for applying.
+    applied: Option<AppliedBatch>,
+}
+
+/// What becomes durable once a Ready is persisted: entries up to `(log_term, index)` written
+/// under `term`, and possibly a snapshot.
 #[derive(Debug)]
-enum AdvanceStep {
-    Step(Box<Message>),
-    Applied(AppliedBatch),
+struct StableMark {
+    term: u64,
+    index: u64,
+    log_term: u64,
+    snapshot: Option<Box<Snapshot>>,
+}
+
+impl StableMark {
+    fn of(m: &Message) -> Self {
+        StableMark {
+            term: m.term,
+            index: m.index,
+            log_term: m.log_term,
+            snapshot: m.snapshot.clone(),
+        }
+    }
+
+    fn into_message(self, to: u64) -> Message {
+        let mut m = Message::of_type(MessageType::MsgStorageAppendResp);
+        m.to = to;
+        m.from = LOCAL_APPEND_THREAD;
+        m.term = self.term;
+        m.index = self.index;
+        m.log_term = self.log_term;
+        m.snapshot = self.snapshot;
+        m
+    }
 }
 
 /// What applying a batch of committed entries means for the node's bookkeeping.
@@ -96,7 +134,7 @@ pub struct RawNode<S: Storage> {
     raft: Raft<S>,
     prev_soft_state: SoftState,
     prev_hard_state: HardState,
-    steps_on_advance: Vec<AdvanceStep>,
+    pending: PendingAdvance,
     instance: u64,
     ready_seq: u64,
     /// The token of the Ready handed out and not yet advanced.
@@ -182,6 +220,14 @@ fn is_local_target(id: u64) -> bool {
     id == LOCAL_APPEND_THREAD || id == LOCAL_APPLY_THREAD
 }
 
+/// Takes the outbox, leaving an empty one of the same capacity when the round was busy (so a
+/// loaded leader does not regrow it from nothing every Ready) and an unallocated one when it was
+/// not (so thousands of idle groups do not each hold a buffer).
+fn take_keeping_capacity(msgs: &mut Vec<Message>) -> Vec<Message> {
+    let keep = if msgs.len() > 4 { msgs.len() } else { 0 };
+    std::mem::replace(msgs, Vec::with_capacity(keep))
+}
+
 /// Whether a Ready with these hard states and this many entries needs an fsync: entries, term
 /// and vote must be durable; the commit index alone can be recovered.
 pub fn must_sync(st: &HardState, prev: &HardState, entries: usize) -> bool {
@@ -203,7 +249,7 @@ impl<S: Storage> RawNode<S> {
             raft,
             prev_soft_state,
             prev_hard_state,
-            steps_on_advance: Vec::new(),
+            pending: PendingAdvance::default(),
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
             ready_seq: 0,
             outstanding: None,
@@ -375,7 +421,7 @@ impl<S: Storage> RawNode<S> {
             entries,
             snapshot,
             committed_entries,
-            messages: std::mem::take(&mut r.msgs),
+            messages: take_keeping_capacity(&mut r.msgs),
             token: ReadyToken::default(),
         };
         let after_append = std::mem::take(&mut r.msgs_after_append);
@@ -448,17 +494,17 @@ impl<S: Storage> RawNode<S> {
         } else {
             // Synchronous writes: the host persists before it sends, so acknowledgements to peers
             // go out with this Ready and our own are stepped on advance.
-            let mut steps = Vec::new();
+            let pending = &mut self.pending;
+            pending.self_msgs.clear();
             for m in after_append {
                 if m.to == id {
-                    steps.push(AdvanceStep::Step(Box::new(m)));
+                    pending.self_msgs.push(m);
                 } else {
                     rd.messages.push(m);
                 }
             }
-            steps.extend(append_resp.map(|m| AdvanceStep::Step(Box::new(m))));
-            steps.extend(applied.map(AdvanceStep::Applied));
-            self.steps_on_advance = steps;
+            pending.stable = append_resp.as_ref().map(StableMark::of);
+            pending.applied = applied;
         }
 
         // Accept it: from here on the node assumes the host is persisting and applying it.
@@ -522,18 +568,24 @@ impl<S: Storage> RawNode<S> {
         // contract (e.g. compacted storage past what was handed out). Run them all regardless,
         // so one failure cannot leave the others undone, and report the first.
         let mut first_err = None;
-        for step in std::mem::take(&mut self.steps_on_advance) {
-            let res = match step {
-                AdvanceStep::Step(m) => self.raft.step(*m),
-                AdvanceStep::Applied(batch) => {
-                    let r = self.raft.applied_to(batch.index, batch.size);
-                    self.raft.reduce_uncommitted_size(batch.payload);
-                    r
-                }
-            };
-            if let Err(e) = res {
+        let mut self_msgs = std::mem::take(&mut self.pending.self_msgs);
+        for m in self_msgs.drain(..) {
+            if let Err(e) = self.raft.step(m) {
                 first_err.get_or_insert(e);
             }
+        }
+        // Hand the (now empty) buffer back so the next round reuses its capacity.
+        self.pending.self_msgs = self_msgs;
+        if let Some(mark) = self.pending.stable.take() {
+            if let Err(e) = self.raft.step(mark.into_message(self.raft.id)) {
+                first_err.get_or_insert(e);
+            }
+        }
+        if let Some(batch) = self.pending.applied.take() {
+            if let Err(e) = self.raft.applied_to(batch.index, batch.size) {
+                first_err.get_or_insert(e);
+            }
+            self.raft.reduce_uncommitted_size(batch.payload);
         }
         first_err.map_or(Ok(()), Err)
     }

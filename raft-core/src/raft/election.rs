@@ -138,6 +138,11 @@ impl<S: Storage> Raft<S> {
         let can_vote = self.vote == m.from
             || (self.vote == NONE && self.lead == NONE)
             || (ty == MessageType::MsgPreVote && m.term > self.term);
+        #[cfg(feature = "bug-injection")]
+        let can_vote = can_vote
+            // Injected bug: a second vote in a term in which this node already voted.
+            || (ty == MessageType::MsgVote
+                && crate::sim::bugs::active(crate::sim::bugs::Bug::DoubleVote));
         // ...and the candidate's log is at least as up to date as ours (§5.4.1).
         let cand = EntryId {
             term: m.log_term,

@@ -126,6 +126,8 @@ impl<S: Storage> Raft<S> {
             return Ok(());
         }
         let (from, index, log_term, commit) = (m.from, m.index, m.log_term, m.commit);
+        #[cfg(feature = "bug-injection")]
+        let stale_tail = m.entries.last().cloned();
         let slice = LogSlice {
             term: m.term,
             prev: EntryId {
@@ -135,6 +137,16 @@ impl<S: Storage> Raft<S> {
             entries: m.entries,
         };
         if let Some(last_new) = self.raft_log.maybe_append(slice, commit)? {
+            #[cfg(feature = "bug-injection")]
+            if let Some(e) = stale_tail
+                .filter(|_| crate::sim::bugs::active(crate::sim::bugs::Bug::TruncateOnStaleAppend))
+            {
+                // Injected bug: a stale MsgApp whose entries all match cuts off the log after
+                // them (refused, harmlessly, when that would cut below our commit index).
+                if last_new < self.raft_log.last_index() {
+                    let _ = self.raft_log.append_owned(vec![e]);
+                }
+            }
             let mut resp = Message::of_type(MessageType::MsgAppResp);
             resp.to = from;
             resp.index = last_new;

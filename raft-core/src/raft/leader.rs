@@ -192,10 +192,16 @@ impl<S: Storage> Raft<S> {
 
     /// Advances the commit index to what a quorum has, if that entry is of the current term.
     pub(crate) fn maybe_commit(&mut self) -> bool {
-        let at = EntryId {
+        #[allow(unused_mut)]
+        let mut at = EntryId {
             term: self.term,
             index: self.trk.committed(),
         };
+        #[cfg(feature = "bug-injection")]
+        if crate::sim::bugs::active(crate::sim::bugs::Bug::CommitPreviousTerm) {
+            // Injected bug (Raft paper, Figure 8): commit whatever a quorum holds, any term.
+            at.term = self.raft_log.term(at.index).unwrap_or(at.term);
+        }
         self.raft_log.maybe_commit(at)
     }
 
