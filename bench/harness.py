@@ -29,6 +29,8 @@ GO_BIN = os.environ.get("ETCD_BENCH_BIN", "etcd-bench")
 # W4 front doors (set when those programs exist; rows are skipped otherwise).
 C_BIN = os.environ.get("RAFT_BENCH_C_BIN", "")
 PY_BENCH = os.environ.get("RAFT_BENCH_PY", "")
+# The interpreter that has raft_core installed (mk/bench.mk passes the venv's).
+PY_EXE = os.environ.get("RAFT_BENCH_PYTHON", sys.executable)
 
 # Figures: id -> (workload args, metrics it yields). Full sizes are the defaults of the programs.
 FIGURES = {
@@ -66,7 +68,7 @@ IMPLS = {
 if C_BIN:
     IMPLS["raft-core-c"] = (lambda a: [C_BIN] + a, {"w1.v3.b64", "w2"}, "front-door")
 if PY_BENCH:
-    IMPLS["raft-core-py"] = (lambda a: [sys.executable, PY_BENCH] + a, {"w2"}, "front-door")
+    IMPLS["raft-core-py"] = (lambda a: [PY_EXE, PY_BENCH] + a, {"w1.v3.b64", "w2"}, "front-door")
 
 # Targets of issue 7, point 5: (figure prefix, metric, compared with, factor). For "higher"
 # metrics ours >= factor x peer; for "lower" ones ours <= peer / factor. "abs" is an absolute cap.
