@@ -67,6 +67,12 @@ IMPLS = {
 }
 if C_BIN:
     IMPLS["raft-core-c"] = (lambda a: [C_BIN] + a, {"w1.v3.b64", "w2"}, "front-door")
+    # The C ABI with batch_append, against raft-core-batch: the same work through the ABI.
+    IMPLS["raft-core-c-batch"] = (
+        lambda a: [C_BIN, "--impl", "raft-core-c-batch"] + a,
+        {"w1.v3.b64"},
+        "front-door",
+    )
 if PY_BENCH:
     IMPLS["raft-core-py"] = (lambda a: [PY_EXE, PY_BENCH] + a, {"w1.v3.b64", "w2"}, "front-door")
 
@@ -82,6 +88,7 @@ TARGETS = [
     ("w3", "tick_ns_per_group", "raft-rs", 1.0),
     # W4 (rows appear when the front doors exist): front door vs raft-core direct.
     ("w1.v3.b64", "throughput", "raft-core-c:raft-core", 0.6),
+    ("w1.v3.b64", "throughput", "raft-core-c-batch:raft-core-batch", 0.6),
     ("w2", "throughput", "raft-core-py:raft-core", 0.1),
 ]
 

@@ -238,7 +238,7 @@ typedef int32_t raft_read_only_option;
 // `raft_config_set_max_inflight_bytes`, `raft_config_set_check_quorum`,
 // `raft_config_set_pre_vote`, `raft_config_set_read_only_option`,
 // `raft_config_set_disable_proposal_forwarding`, `raft_config_set_step_down_on_removal`,
-// `raft_config_set_seed`.
+// `raft_config_set_batch_append`, `raft_config_set_seed`.
 typedef struct raft_config raft_config;
 
 // A Raft node: the state machine of one member of one Raft group. Opaque.
@@ -531,6 +531,10 @@ raft_status raft_config_set_disable_proposal_forwarding(struct raft_config *conf
 RAFT_NODISCARD
 raft_status raft_config_set_step_down_on_removal(struct raft_config *config,
                                                  bool value);
+
+// Whether appends to one follower produced within one Ready travel as one message
+// (default off, which keeps etcd's exact message sequence). See `Config::batch_append`.
+RAFT_NODISCARD raft_status raft_config_set_batch_append(struct raft_config *config, bool value);
 
 // Seed of the node's own random number generator (randomized election timeouts). Same
 // seed, same inputs, same outputs.

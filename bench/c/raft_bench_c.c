@@ -5,7 +5,7 @@
  * committed entries are read through the Ready accessors and checked.
  *
  *   raft-bench-c --workload w1|w2 [--voters N] [--batch B] [--n N] [--max-msg-bytes N]
- *                [--impl raft-core-c] [--inject-fault]
+ *                [--impl raft-core-c|raft-core-c-batch] [--inject-fault]
  *
  * The host loop is a step-for-step copy of bench/src/workload.rs (same config, same rounds,
  * same stall rule, same checks), so its figure divided by raft-core's is the cost of the C
@@ -26,7 +26,9 @@
 
 #include "raft.h"
 
-#define IMPL_NAME "raft-core-c"
+/* "raft-core-c", or "raft-core-c-batch" for the same with raft_config_set_batch_append. */
+static const char *g_impl = "raft-core-c";
+static bool g_batch_append = false;
 #define ENTRY_BYTES 128
 #define TAIL_BYTES (ENTRY_BYTES - 8)
 
@@ -178,6 +180,7 @@ static int node_new(struct host_node *h, uint64_t id, const uint64_t *voters, si
     if (s == RAFT_STATUS_OK) s = raft_config_set_max_inflight_msgs(cfg, 256);
     if (s == RAFT_STATUS_OK) s = raft_config_set_pre_vote(cfg, false);
     if (s == RAFT_STATUS_OK) s = raft_config_set_check_quorum(cfg, false);
+    if (s == RAFT_STATUS_OK) s = raft_config_set_batch_append(cfg, g_batch_append);
     if (s == RAFT_STATUS_OK) s = raft_node_new(cfg, voters, nvoters, &h->node);
     if (s != RAFT_STATUS_OK) {
         failf("creating node %" PRIu64 ": %s (%s)", id, raft_status_str(s), raft_config_last_error(cfg));
@@ -412,7 +415,14 @@ static int parse(int argc, char **argv, struct args *a) {
         i++;
         int bad = 0;
         if (strcmp(flag, "--workload") == 0) a->workload = val;
-        else if (strcmp(flag, "--impl") == 0) bad = strcmp(val, IMPL_NAME) != 0;
+        else if (strcmp(flag, "--impl") == 0) {
+            if (strcmp(val, "raft-core-c-batch") == 0) {
+                g_impl = "raft-core-c-batch";
+                g_batch_append = true;
+            } else {
+                bad = strcmp(val, "raft-core-c") != 0;
+            }
+        }
         else if (strcmp(flag, "--voters") == 0) bad = parse_u64(val, &a->voters);
         else if (strcmp(flag, "--batch") == 0) bad = parse_u64(val, &a->batch);
         else if (strcmp(flag, "--n") == 0) bad = parse_u64(val, &a->n), a->have_n = true;
@@ -427,7 +437,7 @@ static int parse(int argc, char **argv, struct args *a) {
 static void print_failed(const char *workload) {
     for (char *p = g_err; *p; p++)
         if (*p == ' ' || *p == '\t' || *p == '\n') *p = '_';
-    printf("RESULT workload=%s impl=" IMPL_NAME " status=FAILED reason=%s\n", workload, g_err);
+    printf("RESULT workload=%s impl=%s status=FAILED reason=%s\n", workload, g_impl, g_err);
 }
 
 static int run(const struct args *a) {
@@ -449,10 +459,10 @@ static int run(const struct args *a) {
         if (made == nn) rc = w1(nodes, checks, nn, n, a->batch, &secs, &c);
         for (size_t i = 0; i < made; i++) raft_node_free(nodes[i].node);
         if (rc != 0) return rc;
-        printf("RESULT workload=w1 case=v%" PRIu64 ".b%" PRIu64 " metric=throughput impl=" IMPL_NAME
+        printf("RESULT workload=w1 case=v%" PRIu64 ".b%" PRIu64 " metric=throughput impl=%s"
                " value=%.3f unit=entries/s status=ok n=%" PRIu64 " secs=%.4f rounds=%" PRIu64
                " readies=%" PRIu64 " msgs=%" PRIu64 "\n",
-               a->voters, a->batch, (double)n / secs, n, secs, c.rounds, c.readies, c.msgs);
+               a->voters, a->batch, g_impl, (double)n / secs, n, secs, c.rounds, c.readies, c.msgs);
         return 0;
     }
     if (strcmp(a->workload, "w2") == 0) {
@@ -465,9 +475,9 @@ static int run(const struct args *a) {
         rc = w2(&node, &check, n, &secs, &c);
         raft_node_free(node.node);
         if (rc != 0) return rc;
-        printf("RESULT workload=w2 case=v1 metric=throughput impl=" IMPL_NAME
+        printf("RESULT workload=w2 case=v1 metric=throughput impl=%s"
                " value=%.3f unit=ops/s status=ok n=%" PRIu64 " secs=%.4f readies=%" PRIu64 "\n",
-               (double)n / secs, n, secs, c.readies);
+               g_impl, (double)n / secs, n, secs, c.readies);
         return 0;
     }
     return failf("unknown --workload %s (w1, w2; w3 is not run through the C ABI)", a->workload);

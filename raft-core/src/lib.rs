@@ -17,6 +17,8 @@ mod rng;
 pub mod sim;
 mod status;
 mod storage;
+#[cfg(test)]
+mod test_util;
 pub mod tracker;
 
 pub use config::{Config, ReadOnlyOption};

@@ -272,30 +272,7 @@ impl Unstable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pb::SnapshotMetadata;
-
-    pub(crate) fn ents(first: u64, terms: &[u64]) -> Vec<Entry> {
-        terms
-            .iter()
-            .zip(first..)
-            .map(|(&term, index)| Entry {
-                term,
-                index,
-                ..Entry::default()
-            })
-            .collect()
-    }
-
-    fn snap(index: u64, term: u64) -> Snapshot {
-        Snapshot {
-            metadata: Some(SnapshotMetadata {
-                index,
-                term,
-                conf_state: None,
-            }),
-            ..Snapshot::default()
-        }
-    }
+    use crate::test_util::{ents, snap};
 
     fn unstable(entries: Vec<Entry>, offset: u64, snapshot: Option<Snapshot>) -> Unstable {
         Unstable {

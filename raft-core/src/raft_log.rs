@@ -918,25 +918,13 @@ mod tests {
     use bytes::Bytes;
 
     use super::*;
+    use crate::test_util::{ents, snap};
 
     type EntriesResult = Result<Vec<Entry>, StorageError>;
-    use crate::pb::{EntryType, SnapshotMetadata};
+    use crate::pb::EntryType;
     use crate::storage::MemoryStorage;
 
     const NO_LIMIT: u64 = u64::MAX;
-
-    /// Entries at consecutive indices from `first`, one per term given.
-    fn ents(first: u64, terms: &[u64]) -> Vec<Entry> {
-        terms
-            .iter()
-            .zip(first..)
-            .map(|(&term, index)| Entry {
-                term,
-                index,
-                ..Entry::default()
-            })
-            .collect()
-    }
 
     /// `to - from` entries at consecutive indices from `first`, with terms `from..to`.
     fn term_range(first: u64, from: u64, to: u64) -> Vec<Entry> {
@@ -949,17 +937,6 @@ mod tests {
                 ..Entry::default()
             })
             .collect()
-    }
-
-    fn snap(index: u64, term: u64) -> Snapshot {
-        Snapshot {
-            metadata: Some(SnapshotMetadata {
-                index,
-                term,
-                conf_state: None,
-            }),
-            ..Snapshot::default()
-        }
     }
 
     fn id(term: u64, index: u64) -> EntryId {

@@ -411,21 +411,9 @@ impl Storage for MemoryStorage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_util::ents;
 
     type EntriesResult = Result<Vec<Entry>, StorageError>;
-
-    /// Entries at consecutive indices starting at `first`, one per term given.
-    fn ents(first: u64, terms: &[u64]) -> Vec<Entry> {
-        terms
-            .iter()
-            .zip(first..)
-            .map(|(&term, index)| Entry {
-                term,
-                index,
-                ..Entry::default()
-            })
-            .collect()
-    }
 
     /// A storage whose raw vector is `entries`, dummy included (etcd's tests build
     /// `MemoryStorage{ents: ...}` this way: a compacted log without a snapshot).

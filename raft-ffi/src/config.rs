@@ -28,7 +28,7 @@ use crate::types::raft_read_only_option;
 /// `raft_config_set_max_inflight_bytes`, `raft_config_set_check_quorum`,
 /// `raft_config_set_pre_vote`, `raft_config_set_read_only_option`,
 /// `raft_config_set_disable_proposal_forwarding`, `raft_config_set_step_down_on_removal`,
-/// `raft_config_set_seed`.
+/// `raft_config_set_batch_append`, `raft_config_set_seed`.
 pub struct raft_config {
     state: HandleState,
     pub(crate) config: Config,
@@ -157,6 +157,11 @@ setter!(
 setter!(
     /// Whether a leader removed from the configuration steps down at once.
     raft_config_set_step_down_on_removal, bool, |c, v| c.config.step_down_on_removal = v
+);
+setter!(
+    /// Whether appends to one follower produced within one Ready travel as one message
+    /// (default off, which keeps etcd's exact message sequence). See `Config::batch_append`.
+    raft_config_set_batch_append, bool, |c, v| c.config.batch_append = v
 );
 setter!(
     /// Seed of the node's own random number generator (randomized election timeouts). Same

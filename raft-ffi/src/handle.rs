@@ -148,7 +148,12 @@ pub(crate) unsafe fn with_mut<H: Handle, T>(
     unsafe { (*state).check_live()? };
     touched_push(Touched::Exclusive(state));
     // SAFETY: as above; exclusive because mutating calls on one handle are never concurrent.
-    unsafe { (*state).last_error = CString::default() };
+    // Only when set: an empty `CString` still allocates, and this runs on every call.
+    unsafe {
+        if !(*state).last_error.as_bytes().is_empty() {
+            (*state).last_error = CString::default();
+        }
+    }
     // SAFETY: as above.
     let result = f(unsafe { &mut *p });
     if let Err(failure) = &result {

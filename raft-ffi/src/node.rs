@@ -334,7 +334,8 @@ ffi_fn! {
         // SAFETY: C promises a live, exclusively used handle.
         unsafe {
             node_mut(node, |n| {
-                let m = pb::decode_message(bytes)?;
+                // One copy into an owned buffer; payloads are then slices of it, not copies.
+                let m = pb::decode_message_owned(bytes::Bytes::copy_from_slice(bytes))?;
                 if m.kind().is_none() {
                     return Err(Failure::new(
                         raft_status::InvalidMessage,

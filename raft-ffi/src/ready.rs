@@ -39,8 +39,11 @@ pub struct raft_ready {
     pub(crate) seq: u64,
     /// `None` once advanced: the contents went back into the node.
     inner: Option<Ready>,
-    /// Each message encoded once, so C gets stable pointers.
-    encoded_messages: Vec<Vec<u8>>,
+    /// Every message encoded once, back to back in one buffer (one allocation per Ready rather
+    /// than per message), so C gets stable pointers.
+    encoded: Vec<u8>,
+    /// Where message `i` lies in `encoded`: `(start, len)`.
+    encoded_at: Vec<(usize, usize)>,
     /// The snapshot's configuration, backing the arrays of `raft_ready_snapshot`'s view.
     snapshot_conf_state: ConfState,
 }
@@ -64,7 +67,14 @@ impl std::fmt::Debug for raft_ready {
 
 impl raft_ready {
     pub(crate) fn new(node_serial: u64, seq: u64, rd: Ready) -> Self {
-        let encoded_messages = rd.messages.iter().map(|m| m.encode_to_vec()).collect();
+        let total: usize = rd.messages.iter().map(|m| m.encoded_len()).sum();
+        let mut encoded = Vec::with_capacity(total);
+        let mut encoded_at = Vec::with_capacity(rd.messages.len());
+        for m in &rd.messages {
+            let start = encoded.len();
+            m.encode_raw(&mut encoded);
+            encoded_at.push((start, encoded.len() - start));
+        }
         let snapshot_conf_state = rd
             .snapshot
             .as_ref()
@@ -76,7 +86,8 @@ impl raft_ready {
             node_serial,
             seq,
             inner: Some(rd),
-            encoded_messages,
+            encoded,
+            encoded_at,
             snapshot_conf_state,
         }
     }
@@ -231,7 +242,7 @@ ffi_fn! {
     /// Number of messages to send once the Ready is persisted.
     fn raft_ready_messages_len(ready: *const raft_ready, out: *mut usize) -> raft_status {
         // SAFETY: C promises a live handle.
-        let v = unsafe { ready_ref(ready, |r, _| Ok(r.encoded_messages.len()))? };
+        let v = unsafe { ready_ref(ready, |r, _| Ok(r.encoded_at.len()))? };
         // SAFETY: macro checked non-NULL.
         unsafe { write_out(out, v) };
         Ok(())
@@ -246,11 +257,12 @@ ffi_fn! {
         // SAFETY: C promises a live handle.
         let v = unsafe {
             ready_ref(ready, |r, rd| {
-                let (m, bytes) = rd
+                let (m, &(start, len)) = rd
                     .messages
                     .get(i)
-                    .zip(r.encoded_messages.get(i))
-                    .ok_or_else(|| out_of_range("message", i, r.encoded_messages.len()))?;
+                    .zip(r.encoded_at.get(i))
+                    .ok_or_else(|| out_of_range("message", i, r.encoded_at.len()))?;
+                let bytes = r.encoded.get(start..start + len).unwrap_or_default();
                 Ok(raft_message { to: m.to, msg_type: m.msg_type, data: bytes.as_ptr(), data_len: bytes.len() })
             })?
         };

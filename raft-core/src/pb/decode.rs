@@ -31,6 +31,13 @@ pub fn decode_message(bytes: &[u8]) -> Result<super::Message, DecodeError> {
     super::Message::decode(bytes).map_err(|e| DecodeError::new("Message", e))
 }
 
+/// Decodes a `raftpb.Message` from an owned buffer. Entry payloads, contexts and snapshot data
+/// become slices of `bytes` rather than copies, which matters for hosts that receive messages
+/// into a buffer they can hand over (one copy into a `Bytes` instead of one per payload).
+pub fn decode_message_owned(bytes: bytes::Bytes) -> Result<super::Message, DecodeError> {
+    super::Message::decode(bytes).map_err(|e| DecodeError::new("Message", e))
+}
+
 macro_rules! impl_decode_from {
     ($($ty:ident),*) => {$(
         impl super::$ty {

@@ -22,7 +22,7 @@ mod conf_change;
 mod decode;
 
 pub use conf_change::{ConfChangeI, ConfChangeParseError};
-pub use decode::{decode_message, DecodeError, MAX_MESSAGE_DEPTH};
+pub use decode::{decode_message, decode_message_owned, DecodeError, MAX_MESSAGE_DEPTH};
 
 use bytes::Bytes;
 
