@@ -28,11 +28,11 @@ TEST_PIECES := fmt-check lint rust-test doc \
 DEMO_PIECES := rust-demo $(if $(wildcard mk/sim.mk),sim-demo) $(if $(wildcard mk/ffi.mk),ffi-demo) $(if $(wildcard mk/python.mk),python-demo)
 
 .PHONY: test
-test: $(TEST_PIECES) ## Everything CI runs: format, lints, unit + property + doc tests, etcd conformance, C/C++ and Python suites
+test: $(TEST_PIECES) ## Everything CI runs: fmt, clippy, Rust tests, etcd conformance, C/C++ (sanitizers, valgrind), Python + notebook, sim sweep, bench smoke
 	@echo "make test: all pieces passed ($(TEST_PIECES))"
 
 .PHONY: demo
-demo: $(DEMO_PIECES) ## Elect a leader in a 3-node in-process cluster and replicate entries, told in plain words
+demo: $(DEMO_PIECES) ## A 3-node cluster in Rust, a simulated 5-node cluster under faults, then the C and Python examples
 
 .PHONY: fmt
 fmt: ## Format the Rust code

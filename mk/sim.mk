@@ -9,11 +9,11 @@ SIM_SEEDS ?= 2000
 SOAK_SEEDS ?= 100000
 
 .PHONY: sim-test
-sim-test: ## Simulator: $(SIM_SEEDS)-seed sweep with zero violations, and each injected bug caught within 1,000 seeds
+sim-test: ## Simulator: 2,000-seed sweep (SIM_SEEDS=n) with zero violations, and each injected bug caught within 1,000 seeds
 	SIM_SEEDS=$(SIM_SEEDS) $(SIM_CARGO_ENV) $(CARGO) test --release -p raft-core --test sim_sweep --test sim_bugs -- --ignored --nocapture --test-threads 2
 
 .PHONY: soak
-soak: ## Simulator soak: $(SOAK_SEEDS) seeds (SIM_SEED_START=n to start elsewhere)
+soak: ## Simulator soak: 100,000 seeds (SOAK_SEEDS=n) (SIM_SEED_START=n to start elsewhere)
 	SIM_SEEDS=$(SOAK_SEEDS) $(SIM_CARGO_ENV) $(CARGO) test --release -p raft-core --test sim_sweep -- --ignored --nocapture
 
 .PHONY: sim-demo
