@@ -175,6 +175,14 @@ fn requires_term(t: MessageType) -> bool {
     )
 }
 
+/// Types that followers forward to the leader keeping the original `from`.
+fn forwarded_unchanged(t: MessageType) -> bool {
+    matches!(
+        t,
+        MessageType::MsgProp | MessageType::MsgReadIndex | MessageType::MsgTransferLeader
+    )
+}
+
 /// Types that never carry a term, even when forwarded between nodes.
 fn never_carries_term(t: MessageType) -> bool {
     matches!(
@@ -348,9 +356,11 @@ impl<S: Storage> RawNode<S> {
                 ty,
                 MessageType::MsgAppResp | MessageType::MsgVoteResp | MessageType::MsgPreVoteResp
             );
-        if m.from == self.raft.id && !own_response {
+        if m.from == self.raft.id && !own_response && !forwarded_unchanged(ty) {
             // Our own messages never come back through the network: a node's acknowledgements to
-            // itself are internal. Accepting one would let a peer impersonate this node.
+            // itself are internal. Accepting one would let a peer impersonate this node. (Proposals,
+            // read requests and transfer requests are forwarded with their original sender, so
+            // ours can legitimately come back to us after a leader change.)
             return Err(self.raft.invalid(&m, "claims to come from this node"));
         }
         if m.from == NONE && requires_term(ty) {

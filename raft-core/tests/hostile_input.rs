@@ -540,3 +540,20 @@ fn the_largest_index_is_reserved() {
     }];
     assert_refused(&mut n, app, invalid);
 }
+
+#[test]
+fn our_own_proposal_forwarded_back_to_us_is_accepted() {
+    // Node 1 forwarded a proposal to node 2, which has since become a follower of node 1 and
+    // forwards it back, sender unchanged (etcd keeps `from` when forwarding): not an impostor.
+    let mut n = leader();
+    let mut m = Message::of_type(MessageType::MsgProp);
+    m.from = 1;
+    m.to = 1;
+    m.entries = vec![Entry {
+        data: Bytes::from_static(b"mine"),
+        ..Default::default()
+    }];
+    let before = n.last_index();
+    n.step(m).unwrap();
+    assert_eq!(n.last_index(), before + 1);
+}
