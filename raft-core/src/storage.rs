@@ -59,47 +59,33 @@ pub trait Storage {
     fn snapshot(&self) -> Result<Snapshot, StorageError>;
 }
 
-impl<S: Storage + ?Sized> Storage for &S {
-    fn initial_state(&self) -> Result<RaftState, StorageError> {
-        (**self).initial_state()
-    }
-    fn entries(&self, lo: u64, hi: u64, max_size: u64) -> Result<Vec<Entry>, StorageError> {
-        (**self).entries(lo, hi, max_size)
-    }
-    fn term(&self, idx: u64) -> Result<u64, StorageError> {
-        (**self).term(idx)
-    }
-    fn first_index(&self) -> Result<u64, StorageError> {
-        (**self).first_index()
-    }
-    fn last_index(&self) -> Result<u64, StorageError> {
-        (**self).last_index()
-    }
-    fn snapshot(&self) -> Result<Snapshot, StorageError> {
-        (**self).snapshot()
-    }
+/// A reference or a box to a storage is a storage: every call goes to the pointee.
+macro_rules! forward_storage {
+    ($($ptr:ty),*) => {$(
+        impl<S: Storage + ?Sized> Storage for $ptr {
+            fn initial_state(&self) -> Result<RaftState, StorageError> {
+                (**self).initial_state()
+            }
+            fn entries(&self, lo: u64, hi: u64, max_size: u64) -> Result<Vec<Entry>, StorageError> {
+                (**self).entries(lo, hi, max_size)
+            }
+            fn term(&self, idx: u64) -> Result<u64, StorageError> {
+                (**self).term(idx)
+            }
+            fn first_index(&self) -> Result<u64, StorageError> {
+                (**self).first_index()
+            }
+            fn last_index(&self) -> Result<u64, StorageError> {
+                (**self).last_index()
+            }
+            fn snapshot(&self) -> Result<Snapshot, StorageError> {
+                (**self).snapshot()
+            }
+        }
+    )*};
 }
 
-impl<S: Storage + ?Sized> Storage for Box<S> {
-    fn initial_state(&self) -> Result<RaftState, StorageError> {
-        (**self).initial_state()
-    }
-    fn entries(&self, lo: u64, hi: u64, max_size: u64) -> Result<Vec<Entry>, StorageError> {
-        (**self).entries(lo, hi, max_size)
-    }
-    fn term(&self, idx: u64) -> Result<u64, StorageError> {
-        (**self).term(idx)
-    }
-    fn first_index(&self) -> Result<u64, StorageError> {
-        (**self).first_index()
-    }
-    fn last_index(&self) -> Result<u64, StorageError> {
-        (**self).last_index()
-    }
-    fn snapshot(&self) -> Result<Snapshot, StorageError> {
-        (**self).snapshot()
-    }
-}
+forward_storage!(&S, Box<S>);
 
 /// How many of `entries`, taken from the front, fit in `max_size` bytes of encoded size: at least
 /// one (if there is any), then as many as keep the running total within the limit.
